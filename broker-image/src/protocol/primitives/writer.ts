@@ -1,0 +1,222 @@
+// A growable big-endian writer over one Buffer: fields are written in place,
+// and the buffer doubles when full, so encoding allocates O(log n) times per
+// message rather than once per field. finish() returns a view, not a copy.
+
+import { ProtocolError } from './protocol-error.ts';
+
+const ZERO_UUID = Buffer.alloc(16);
+
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = Buffer.allocUnsafe(initialCapacity);
+  }
+
+  /** Makes room for n more bytes. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** The bytes written so far (a view of the internal buffer). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  int8(v: number): void {
+    this.ensure(1);
+    this.buf.writeInt8(v, this.pos++);
+  }
+
+  uint8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  bool(v: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  int16(v: number): void {
+    this.ensure(2);
+    this.pos = this.buf.writeInt16BE(v, this.pos);
+  }
+
+  uint16(v: number): void {
+    this.ensure(2);
+    this.pos = this.buf.writeUInt16BE(v, this.pos);
+  }
+
+  int32(v: number): void {
+    this.ensure(4);
+    this.pos = this.buf.writeInt32BE(v, this.pos);
+  }
+
+  uint32(v: number): void {
+    this.ensure(4);
+    this.pos = this.buf.writeUInt32BE(v, this.pos);
+  }
+
+  int64(v: bigint | number): void {
+    this.ensure(8);
+    this.pos = this.buf.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(v), this.pos);
+  }
+
+  float64(v: number): void {
+    this.ensure(8);
+    this.pos = this.buf.writeDoubleBE(v, this.pos);
+  }
+
+  /** Unsigned varint, 0 .. 2^32-1. */
+  uvarint(v: number): void {
+    this.ensure(5);
+    const buf = this.buf;
+    let u = v >>> 0;
+    while (u >= 0x80) {
+      buf[this.pos++] = (u & 0x7f) | 0x80;
+      u >>>= 7;
+    }
+    buf[this.pos++] = u;
+  }
+
+  /** Zigzag signed varint (32-bit). */
+  varint(v: number): void {
+    this.uvarint(((v << 1) ^ (v >> 31)) >>> 0);
+  }
+
+  uvarlong(v: bigint): void {
+    this.ensure(10);
+    let u = BigInt.asUintN(64, v);
+    while (u >= 0x80n) {
+      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.pos++] = Number(u);
+  }
+
+  /** Zigzag signed varlong (64-bit). */
+  varlong(v: bigint | number): void {
+    const b = BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(v));
+    this.uvarlong(BigInt.asUintN(64, (b << 1n) ^ (b >> 63n)));
+  }
+
+  uuid(v: Buffer | null | undefined): void {
+    const src = v ?? ZERO_UUID;
+    if (src.length !== 16) throw new ProtocolError(`uuid must be 16 bytes, got ${src.length}`);
+    this.raw(src);
+  }
+
+  raw(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+  }
+
+  /** Writes s as UTF-8 after its length (int16, or unsigned varint N+1 when compact). */
+  private utf8(s: string, compact: boolean): void {
+    // Worst case 3 bytes per UTF-16 unit; write, then fix up if the guess was off.
+    const max = s.length * 3;
+    if (compact) {
+      const n = max < 0x7f ? -1 : Buffer.byteLength(s, 'utf8');
+      if (n < 0) {
+        // Length fits one varint byte whatever the encoding turns out to be.
+        this.ensure(1 + max);
+        const start = this.pos + 1;
+        const written = this.buf.write(s, start, max, 'utf8');
+        this.buf[this.pos] = written + 1;
+        this.pos = start + written;
+      } else {
+        this.uvarint(n + 1);
+        this.ensure(n);
+        this.pos += this.buf.write(s, this.pos, n, 'utf8');
+      }
+    } else {
+      this.ensure(2 + max);
+      const written = this.buf.write(s, this.pos + 2, max, 'utf8');
+      if (written > 0x7fff) throw new ProtocolError(`string of ${written} bytes is too long`);
+      this.buf.writeInt16BE(written, this.pos);
+      this.pos += 2 + written;
+    }
+  }
+
+  string(s: string): void {
+    this.utf8(s, false);
+  }
+
+  nullableString(s: string | null): void {
+    if (s === null) this.int16(-1);
+    else this.utf8(s, false);
+  }
+
+  compactString(s: string): void {
+    this.utf8(s, true);
+  }
+
+  compactNullableString(s: string | null): void {
+    if (s === null) this.uvarint(0);
+    else this.utf8(s, true);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.int32(b.length);
+    this.raw(b);
+  }
+
+  nullableBytes(b: Uint8Array | null): void {
+    if (b === null) this.int32(-1);
+    else this.bytes(b);
+  }
+
+  compactBytes(b: Uint8Array): void {
+    this.uvarint(b.length + 1);
+    this.raw(b);
+  }
+
+  compactNullableBytes(b: Uint8Array | null): void {
+    if (b === null) this.uvarint(0);
+    else this.compactBytes(b);
+  }
+
+  /** Array length prefix: int32 (classic) or unsigned varint N+1 (compact); null = -1 / 0. */
+  arrayLength(n: number | null, compact: boolean): void {
+    if (compact) this.uvarint(n === null ? 0 : n + 1);
+    else this.int32(n === null ? -1 : n);
+  }
+
+  /**
+   * Writes something whose byte length must precede it as an unsigned varint
+   * (a tagged field's value): writes it first, then shifts it right to make
+   * room for the length, which for small values is a one-byte move.
+   */
+  sized(write: () => void): void {
+    this.ensure(1);
+    const start = this.pos + 1;
+    this.pos = start;
+    write();
+    const end = this.pos;
+    const size = end - start;
+    let lenBytes = 1;
+    for (let u = size; u >= 0x80; u >>>= 7) lenBytes++;
+    if (lenBytes > 1) {
+      this.ensure(lenBytes - 1); // copies [0, end) if it grows
+      this.buf.copyWithin(start + lenBytes - 1, start, end);
+    }
+    const buf = this.buf;
+    let p = start - 1;
+    let u = size;
+    while (u >= 0x80) {
+      buf[p++] = (u & 0x7f) | 0x80;
+      u >>>= 7;
+    }
+    buf[p++] = u;
+    this.pos = p + size;
+  }
+}
