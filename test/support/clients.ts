@@ -338,3 +338,55 @@ export async function cliDescribeTopic(bootstrap: string, topic: string, partiti
   assert.equal(lines.length, partitions, `expected ${partitions} partition lines with Leader: 1\n${r.stdout}`);
   return r.stdout;
 }
+
+// ---------------------------------------------------------------------------
+// Long-running client processes (produce loops)
+
+export interface LineProcess {
+  pid: number;
+  lines: string[];
+  stderr(): string;
+  write(s: string): void;
+  /** Resolves with the exit code (kills by pid with SIGKILL after timeoutMs). */
+  wait(timeoutMs: number): Promise<number | null>;
+  kill(): void;
+}
+
+/** Spawns a program whose stdout is one record per line, kept in `lines` as they come. */
+export function spawnLines(cmd: string, args: string[], env: Record<string, string> = {}): LineProcess {
+  const child = spawn(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    partial += d.toString('utf8');
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const l of parts) if (l.trim() !== '') lines.push(l);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err = (err + d.toString('utf8')).slice(-20_000);
+  });
+  child.stdin.on('error', () => {});
+  const exited = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
+  return {
+    pid: child.pid ?? -1,
+    lines,
+    stderr: () => err,
+    write: (s) => child.stdin.write(s),
+    wait: async (timeoutMs) => {
+      const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The python produce loop (produce.py with COUNT=0): say "stop" on stdin to end it. */
+export function pythonProduceLoop(bootstrap: string, topic: string, tag: string, acks = 'all'): LineProcess {
+  return spawnLines(PYTHON, [join(PY_DIR, 'produce.py'), bootstrap, topic, 'none', '0', tag, acks], { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' });
+}

@@ -4,6 +4,7 @@ usage: admin.py BOOTSTRAP create TOPIC PARTITIONS [k=v ...]
        admin.py BOOTSTRAP list
        admin.py BOOTSTRAP describe TOPIC
        admin.py BOOTSTRAP delete TOPIC
+       admin.py BOOTSTRAP alter TOPIC k=v ...
 Prints JSON on stdout; exits 1 with the error on stderr.
 """
 import sys
@@ -39,6 +40,13 @@ def main():
             for name, entry in f.result().items():
                 configs[name] = entry.value
         emit({"topic": topic, "error": err, "partitions": sorted(parts, key=lambda p: p["id"]), "configs": configs})
+    elif op == "alter":
+        # AlterConfigs (not incremental): the given set replaces the topic's overrides
+        topic = sys.argv[3]
+        res = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config=dict(kv.split("=", 1) for kv in sys.argv[4:]))
+        for r, f in a.alter_configs([res], request_timeout=30).items():
+            f.result()
+        emit({"altered": topic})
     elif op == "delete":
         topic = sys.argv[3]
         for t, f in a.delete_topics([topic], operation_timeout=30, request_timeout=30).items():

@@ -1,0 +1,79 @@
+// Records real clients' requests on the wire: a capture proxy in front of a fresh
+// broker that advertises the proxy, then kcat, python confluent-kafka, kafkajs and
+// @platformatic/kafka each run their usual calls through it. Writes
+// broker-image/src/protocol/fixtures/captured/<client>/<api>-v<version>.hex.
+//
+// Run: node test/support/capture-all.ts   (needs a working broker)
+import { startBroker } from './broker.ts';
+import { startCaptureProxy } from './capture-proxy.ts';
+import { KCAT, run, python, kafkajs, kafkajsCompression, CODECS, makeRecords, uniqueTopic } from './clients.ts';
+
+const proxy = await startCaptureProxy({ client: 'setup' });
+const broker = await startBroker({ overrides: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}`, 'group.initial.rebalance.delay.ms': '0' } });
+proxy.setTarget(broker.host, broker.port);
+const bootstrap = `127.0.0.1:${proxy.port}`;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const show = (what: string, r: { code: number | null; stderr: string }) => log(`${what}: exit ${r.code}${r.code ? ` ${r.stderr.slice(-300)}` : ''}`);
+
+try {
+  // kcat (librdkafka 2.0.2)
+  proxy.setClient('kcat');
+  show('kcat -L', await run(KCAT, ['-b', bootstrap, '-L']));
+  for (const codec of CODECS) {
+    const t = uniqueTopic(`cap-kcat-${codec}`);
+    show(`kcat -P -z ${codec}`, await run(KCAT, ['-b', bootstrap, '-P', '-t', t, '-K', ':', '-z', codec], { input: 'k1:v1\nk2:v2\n' }));
+    show('kcat -C', await run(KCAT, ['-b', bootstrap, '-C', '-t', t, '-o', 'beginning', '-e', '-q'], { timeoutMs: 30_000 }));
+  }
+  show('kcat -C -G', await run(KCAT, ['-b', bootstrap, '-G', uniqueTopic('cap-kcat-group'), uniqueTopic('cap-kcat-none'), '-e', '-q', '-X', 'auto.offset.reset=earliest'], { timeoutMs: 20_000 }));
+
+  // python confluent-kafka 1.7
+  proxy.setClient('python');
+  const pt = uniqueTopic('cap-py');
+  show('py create', await python('admin.py', [bootstrap, 'create', pt, '3', 'retention.ms=600000']));
+  show('py list', await python('admin.py', [bootstrap, 'list']));
+  show('py describe', await python('admin.py', [bootstrap, 'describe', pt]));
+  show('py alter', await python('admin.py', [bootstrap, 'alter', pt, 'retention.ms=700000']));
+  show('py produce', await python('produce.py', [bootstrap, pt, 'zstd', '20', 'cap', 'all']));
+  show('py consume', await python('consume.py', [bootstrap, pt, '30']));
+  show('py offsets', await python('offsets.py', [bootstrap, pt]));
+  show('py delete', await python('admin.py', [bootstrap, 'delete', pt]));
+
+  // kafkajs 2.2.4
+  proxy.setClient('kafkajs');
+  {
+    const k = await kafkajs();
+    const kafka = new k.Kafka({ clientId: 'capture', brokers: [bootstrap], logLevel: k.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const t = uniqueTopic('cap-kjs');
+    await admin.createTopics({ topics: [{ topic: t, numPartitions: 3 }] }).catch((e) => log(`kafkajs create: ${e}`));
+    await admin.listTopics().catch((e) => log(`kafkajs list: ${e}`));
+    await admin.fetchTopicMetadata({ topics: [t] }).catch((e) => log(`kafkajs metadata: ${e}`));
+    await admin.describeConfigs({ resources: [{ type: k.ConfigResourceTypes.TOPIC, name: t }], includeSynonyms: false }).catch((e) => log(`kafkajs describeConfigs: ${e}`));
+    const producer = kafka.producer({ createPartitioner: k.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (const codec of CODECS) {
+      await producer
+        .send({ topic: t, acks: -1, compression: await kafkajsCompression(codec), messages: makeRecords(10, codec).map((r) => ({ key: r.key, value: r.value })) })
+        .catch((e) => log(`kafkajs send ${codec}: ${e}`));
+    }
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: uniqueTopic('cap-kjs-group'), maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [t], fromBeginning: true });
+    let n = 0;
+    await consumer.run({ eachMessage: async () => void n++ });
+    const until = Date.now() + 20_000;
+    while (n < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    log(`kafkajs consumed ${n}`);
+    await consumer.disconnect();
+    await admin.fetchTopicOffsets(t).catch((e) => log(`kafkajs offsets: ${e}`));
+    await admin.deleteTopics({ topics: [t] }).catch((e) => log(`kafkajs delete: ${e}`));
+    await admin.disconnect();
+  }
+} finally {
+  await new Promise((r) => setTimeout(r, 300));
+  await proxy.close();
+  await broker.cleanup();
+}
+for (const f of proxy.captured) console.log(f);
