@@ -1,0 +1,629 @@
+// A partition's segmented log: validated appends (offsets patched in place, one write per
+// append), index-guided reads, recovery, retention, DeleteRecords and compaction.
+
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ErrorCode, KafkaError } from '../protocol/errors.ts';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC, RecordBatch, scanBatches, validateRecords } from '../records/batch.ts';
+import { decodeRecords, RecordBatchBuilder } from '../records/record.ts';
+import { fileSize, logFile, Segment } from './segment.ts';
+
+export interface LogConfig {
+  segmentBytes: number; segmentMs: number; retentionMs: number; retentionBytes: number;
+  cleanupPolicy: ('delete' | 'compact')[]; deleteRetentionMs: number; minCompactionLagMs: number; indexIntervalBytes: number;
+  messageTimestampType: 'CreateTime' | 'LogAppendTime'; maxMessageBytes: number; fileDeleteDelayMs: number;
+}
+
+/** Kafka's defaults. */
+export const defaultLogConfig: LogConfig = {
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 3_600_000,
+  retentionMs: 7 * 24 * 3_600_000,
+  retentionBytes: -1,
+  cleanupPolicy: ['delete'],
+  deleteRetentionMs: 24 * 3_600_000,
+  minCompactionLagMs: 0,
+  indexIntervalBytes: 4096,
+  messageTimestampType: 'CreateTime',
+  maxMessageBytes: 1048588,
+  fileDeleteDelayMs: 60_000,
+};
+
+export interface AppendResult { baseOffset: bigint; lastOffset: bigint; logAppendTime: bigint; recordCount: number; byteSize: number }
+
+const CLEAN_SHUTDOWN = '.clean-shutdown';
+const LOG_START_CHECKPOINT = 'log-start-offset';
+const SCAN_CHUNK = 4 * 1024 * 1024;
+const INDEX_PERSIST_EVERY = 512;
+const INT32_MAX = 0x7fffffffn;
+
+interface ScanOutcome { end: number; truncatedAt: number | null; reason?: string }
+
+/**
+ * Scans batches in [from, to) of a segment in large chunks; `visit` sees each complete batch.
+ * With `check`, stops at the first batch that is torn, not magic 2, fails its CRC or goes
+ * backwards, and reports where the valid data ends.
+ */
+async function scanSegment(seg: Segment, from: number, to: number, check: boolean, minOffset: bigint,
+  visit: (b: RecordBatch, pos: number) => void): Promise<ScanOutcome> {
+  let pos = from;
+  let expected = minOffset;
+  while (pos < to) {
+    let chunk = await seg.read(pos, Math.min(SCAN_CHUNK, to - pos));
+    let scan = scanBatches(chunk);
+    if (scan.batches.length === 0 && scan.truncated && chunk.length >= LOG_OVERHEAD) {
+      // One batch larger than the chunk: read it whole (if the file holds it whole).
+      const need = LOG_OVERHEAD + chunk.readInt32BE(8);
+      if (need > chunk.length && pos + need <= to) {
+        chunk = await seg.read(pos, need);
+        scan = scanBatches(chunk);
+      }
+    }
+    for (const b of scan.batches) {
+      const at = pos + b.position;
+      if (check) {
+        if (b.magic !== 2) return { end: at, truncatedAt: at, reason: `magic ${b.magic}` };
+        if (!b.isValidCrc()) return { end: at, truncatedAt: at, reason: 'CRC mismatch' };
+        if (b.baseOffset < expected || b.lastOffsetDelta < 0) return { end: at, truncatedAt: at, reason: 'offsets go backwards' };
+      }
+      expected = b.nextOffset;
+      visit(b, at);
+    }
+    pos += scan.validBytes;
+    if (scan.error) return { end: pos, truncatedAt: pos, reason: scan.error.message };
+    if (scan.batches.length === 0) return { end: pos, truncatedAt: pos, reason: 'torn batch' };
+  }
+  return { end: pos, truncatedAt: null };
+}
+
+export class PartitionLog {
+  readonly dir: string;
+  private config: LogConfig;
+  private readonly logger: Logger | undefined;
+  private segments: Segment[] = [];
+  private startOffset = 0n;
+  private endOffset = 0n;
+  private appendChain: Promise<unknown> = Promise.resolve();
+  private maintenanceChain: Promise<unknown> = Promise.resolve();
+  private readonly pendingDeletes = new Set<{ seg: Segment; timer: NodeJS.Timeout | null; suffix: string }>();
+  private closed = false;
+
+  private constructor(dir: string, config: LogConfig, logger?: Logger) {
+    this.dir = dir;
+    this.config = config;
+    this.logger = logger;
+  }
+
+  get logStartOffset(): bigint { return this.startOffset; }
+  get logEndOffset(): bigint { return this.endOffset; }
+  get sizeInBytes(): number { let n = 0; for (const s of this.segments) n += s.size; return n; }
+  get segmentCount(): number { return this.segments.length; }
+  /** Base offsets of the segments, oldest first. */
+  get segmentBaseOffsets(): bigint[] { return this.segments.map((s) => s.baseOffset); }
+  get currentConfig(): LogConfig { return this.config; }
+  private get active(): Segment { return this.segments[this.segments.length - 1]; }
+
+  static async open(dir: string, config: LogConfig, opts: { logger?: Logger } = {}): Promise<PartitionLog> {
+    const log = new PartitionLog(dir, config, opts.logger);
+    await mkdir(dir, { recursive: true });
+    await log.load();
+    return log;
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private async load(): Promise<void> {
+    const dir = this.dir;
+    let names = await readdir(dir);
+    // Leftovers of interrupted deletes and compactions.
+    for (const n of names) {
+      if (n.endsWith('.deleted') || n.endsWith('.cleaned') || n.endsWith('.tmp')) await unlink(join(dir, n)).catch(() => {});
+    }
+    for (const n of names) {
+      if (!n.endsWith('.swap')) continue;
+      const target = n.slice(0, -'.swap'.length);
+      await rename(join(dir, n), join(dir, target));
+      if (target.endsWith('.log')) {
+        // Indexes are rebuilt for a swapped-in segment.
+        const base = target.slice(0, -4);
+        await unlink(join(dir, `${base}.index`)).catch(() => {});
+        await unlink(join(dir, `${base}.timeindex`)).catch(() => {});
+      }
+    }
+    names = await readdir(dir);
+    const clean = names.includes(CLEAN_SHUTDOWN);
+    if (clean) await unlink(join(dir, CLEAN_SHUTDOWN));
+    let checkpoint = 0n;
+    if (names.includes(LOG_START_CHECKPOINT)) {
+      const text = (await readFile(join(dir, LOG_START_CHECKPOINT), 'utf8')).trim();
+      if (/^\d+$/.test(text)) checkpoint = BigInt(text);
+    }
+    const bases = names.filter((n) => /^\d{20}\.log$/.test(n)).map((n) => BigInt(n.slice(0, 20))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const baseSet = new Set(bases.map(String));
+    for (const n of names) {
+      const m = /^(\d{20})\.(index|timeindex)$/.exec(n);
+      if (m && !baseSet.has(String(BigInt(m[1])))) await unlink(join(dir, n)).catch(() => {});
+    }
+
+    for (let i = 0; i < bases.length; i++) {
+      const isLast = i === bases.length - 1;
+      const seg = new Segment(dir, bases[i], isLast);
+      seg.size = await fileSize(seg.logPath);
+      const indexOk = await seg.loadIndexes(seg.size);
+      this.segments.push(seg);
+      if (!indexOk || (isLast && !clean)) {
+        const truncated = await this.recoverSegment(seg, !indexOk ? 'index missing or inconsistent' : 'no clean shutdown');
+        if (truncated && !isLast) {
+          // Data after a corrupt point in the middle cannot be trusted to follow on: drop the rest (as Kafka).
+          for (const b of bases.slice(i + 1)) await new Segment(dir, b, false).unlinkFiles();
+          bases.length = i + 1;
+          await seg.makeWritable();
+          break;
+        }
+      } else if (isLast) {
+        await this.scanTail(seg);
+      }
+    }
+    // Segment ends: a closed segment ends where the next begins.
+    for (let i = 0; i < this.segments.length - 1; i++) this.segments[i].nextOffset = this.segments[i + 1].baseOffset;
+    if (this.segments.length === 0) this.segments.push(await Segment.create(dir, checkpoint));
+    const last = this.active;
+    await last.handle();
+    last.firstBatchTimestamp = null;
+    await last.readFirstBatchTimestamp();
+    this.endOffset = last.nextOffset;
+    this.startOffset = checkpoint > this.segments[0].baseOffset ? checkpoint : this.segments[0].baseOffset;
+    if (this.startOffset > this.endOffset) {
+      // The checkpoint is ahead of the data (everything below it was deleted): start afresh there.
+      for (const s of this.segments) { await s.close(); await s.unlinkFiles(); }
+      this.segments = [await Segment.create(dir, this.startOffset)];
+      this.endOffset = this.startOffset;
+    }
+    this.logger?.debug({ dir, clean, logStartOffset: String(this.startOffset), logEndOffset: String(this.endOffset), segments: this.segments.length }, 'log loaded');
+  }
+
+  /** Full CRC scan of a segment: truncates a torn or corrupt tail and rebuilds its indexes. Returns whether it truncated. */
+  private async recoverSegment(seg: Segment, why: string): Promise<boolean> {
+    seg.resetIndexState();
+    const interval = this.config.indexIntervalBytes;
+    const out = await scanSegment(seg, 0, seg.size, true, seg.baseOffset, (b, pos) => seg.indexBatch(b.lastOffset, b.maxTimestamp, pos, b.sizeInBytes, interval));
+    let truncated = false;
+    if (out.truncatedAt !== null && out.truncatedAt < seg.size) {
+      this.logger?.warn({ dir: this.dir, segment: String(seg.baseOffset), at: out.truncatedAt, size: seg.size, reason: out.reason }, 'truncating corrupt log tail');
+      await seg.makeWritable();
+      await seg.truncate(out.truncatedAt);
+      truncated = true;
+    }
+    seg.maybeAppendTimeEntry();
+    await seg.writeIndexes();
+    this.logger?.info({ dir: this.dir, segment: String(seg.baseOffset), why }, 'recovered segment');
+    return truncated;
+  }
+
+  /** After a clean shutdown: re-reads the active segment from its last index entry to find its end. */
+  private async scanTail(seg: Segment): Promise<void> {
+    const { position } = seg.resumeFromLastEntry();
+    const interval = this.config.indexIntervalBytes;
+    // The batch at the last entry is re-visited with bytesSinceLastIndex = 0: it adds no entry, as when it was appended.
+    const out = await scanSegment(seg, position, seg.size, true, seg.baseOffset, (b, pos) => seg.indexBatch(b.lastOffset, b.maxTimestamp, pos, b.sizeInBytes, interval));
+    if (out.truncatedAt !== null && out.truncatedAt < seg.size) {
+      this.logger?.warn({ dir: this.dir, segment: String(seg.baseOffset), at: out.truncatedAt, reason: out.reason }, 'truncating corrupt log tail');
+      await seg.truncate(out.truncatedAt);
+      seg.truncateIndexesFrom(out.truncatedAt);
+      await seg.writeIndexes();
+    }
+  }
+
+  // ---------------------------------------------------------------- append
+
+  append(records: Buffer, opts: { leaderEpoch?: number; now?: number; allowControl?: boolean } = {}): Promise<AppendResult> {
+    // Validation is pure CPU work on the request's bytes: do it before queueing.
+    const cfg = this.config;
+    let batches: RecordBatch[];
+    try {
+      if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log is closed');
+      if (records.length > cfg.segmentBytes) throw new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `${records.length} bytes exceed segment.bytes`);
+      batches = validateRecords(records, { maxMessageBytes: cfg.maxMessageBytes, allowControl: opts.allowControl });
+      if (cfg.cleanupPolicy.includes('compact')) {
+        for (const b of batches) {
+          if (b.isControl) continue;
+          for (const r of decodeRecords(b)) {
+            if (r.key === null) throw new KafkaError(ErrorCode.INVALID_RECORD, 'compacted topic cannot accept a record without a key');
+          }
+        }
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.appendChain.then(() => this.doAppend(records, batches, opts));
+    this.appendChain = run.catch(() => {});
+    return run;
+  }
+
+  private async doAppend(records: Buffer, batches: RecordBatch[], opts: { leaderEpoch?: number; now?: number }): Promise<AppendResult> {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log is closed');
+    const now = opts.now ?? Date.now();
+    const cfg = this.config;
+    if (batches.length === 0) return { baseOffset: -1n, lastOffset: -1n, logAppendTime: -1n, recordCount: 0, byteSize: 0 };
+    const logAppendTime = cfg.messageTimestampType === 'LogAppendTime' ? BigInt(now) : -1n;
+    const baseOffset = this.endOffset;
+    let next = baseOffset;
+    let count = 0;
+    for (const b of batches) {
+      b.setBaseOffset(next);
+      if (opts.leaderEpoch !== undefined) b.setPartitionLeaderEpoch(opts.leaderEpoch);
+      if (logAppendTime >= 0n) b.setLogAppendTime(logAppendTime);
+      next += BigInt(b.lastOffsetDelta) + 1n;
+      count += b.recordCount;
+    }
+    const lastOffset = next - 1n;
+    let maxTs = -1n;
+    for (const b of batches) { const t = b.maxTimestamp; if (t > maxTs) maxTs = t; }
+    await this.maybeRoll(records.length, now, maxTs, lastOffset);
+    const seg = this.active;
+    const position = seg.size;
+    try {
+      await seg.write(records, position);
+    } catch (err) {
+      this.logger?.error({ err, dir: this.dir }, 'log write failed');
+      // Cut whatever part of the write landed so the next append starts at a batch boundary.
+      await seg.truncate(position).catch(() => {});
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `write failed: ${(err as Error).message}`);
+    }
+    const interval = cfg.indexIntervalBytes;
+    for (const b of batches) seg.indexBatch(b.lastOffset, b.maxTimestamp, position + b.position, b.sizeInBytes, interval);
+    seg.size = position + records.length;
+    this.endOffset = next;
+    if (seg.pendingIndexEntries >= INDEX_PERSIST_EVERY) await seg.persistIndexes();
+    return { baseOffset, lastOffset, logAppendTime, recordCount: count, byteSize: records.length };
+  }
+
+  private async maybeRoll(incomingBytes: number, now: number, incomingMaxTs: bigint, lastOffset: bigint): Promise<void> {
+    const seg = this.active;
+    if (seg.size === 0) return;
+    const cfg = this.config;
+    const bySize = seg.size + incomingBytes > cfg.segmentBytes;
+    // As Kafka: time waited = incoming max timestamp − first batch's max timestamp, or wall time since creation.
+    const first = seg.firstBatchTimestamp;
+    const waited = first !== null && first >= 0n ? incomingMaxTs - first : BigInt(now - seg.createdMs);
+    const byTime = waited > BigInt(cfg.segmentMs);
+    const byOffset = lastOffset - seg.baseOffset > INT32_MAX;
+    if (bySize || byTime || byOffset) await this.roll();
+  }
+
+  /** Closes the active segment for appends and starts a new one at the log end offset. */
+  async roll(): Promise<void> {
+    const old = this.active;
+    if (old.size === 0) return;
+    old.maybeAppendTimeEntry();
+    await old.persistIndexes();
+    const fresh = await Segment.create(this.dir, this.endOffset);
+    this.segments.push(fresh);
+    // Flush the finished segment in the background; flush() waits for nothing more than fsync of the active one.
+    old.sync().catch((err) => this.logger?.warn({ err }, 'fsync of rolled segment failed'));
+    this.logger?.debug({ dir: this.dir, base: String(fresh.baseOffset) }, 'rolled segment');
+  }
+
+  // ---------------------------------------------------------------- read
+
+  private segmentIndexFor(offset: bigint): number {
+    const segs = this.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (segs[mid].baseOffset <= offset) { ans = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  async read(offset: bigint, maxBytes: number, opts: { maxOffset?: bigint; minOneMessage?: boolean } = {}): Promise<Buffer> {
+    const start = this.startOffset;
+    const end = this.endOffset;
+    if (offset < start || offset > end) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${start}, ${end}]`);
+    }
+    const maxOffset = opts.maxOffset ?? end;
+    const minOne = opts.minOneMessage ?? true;
+    if (offset >= maxOffset || offset === end) return Buffer.alloc(0);
+    const segs = this.segments;
+    let target = offset;
+    for (let i = this.segmentIndexFor(offset); i < segs.length; i++) {
+      const seg = segs[i];
+      if (target < seg.baseOffset) target = seg.baseOffset;
+      if (target >= maxOffset) return Buffer.alloc(0);
+      const size = seg.size;
+      let pos = seg.lookup(target);
+      const slack = this.config.indexIntervalBytes + 64 * 1024;
+      let chunk = await seg.read(pos, Math.min(size - pos, Math.max(maxBytes, 0) + slack));
+      let chunkPos = pos;
+      // Find the first batch with lastOffset >= target.
+      let found = -1;
+      for (;;) {
+        const scan = scanBatches(chunk);
+        for (const b of scan.batches) {
+          if (b.lastOffset >= target) { found = chunkPos + b.position; break; }
+        }
+        if (found >= 0) break;
+        pos = chunkPos + scan.validBytes;
+        if (pos >= size) break;
+        if (scan.batches.length === 0) {
+          if (chunk.length < LOG_OVERHEAD) break;
+          const need = LOG_OVERHEAD + chunk.readInt32BE(8);
+          chunk = await seg.read(pos, Math.min(size - pos, Math.max(need, maxBytes + slack)));
+        } else {
+          chunk = await seg.read(pos, Math.min(size - pos, Math.max(maxBytes, 0) + slack));
+        }
+        chunkPos = pos;
+      }
+      if (found < 0) continue; // nothing at or after target here (compaction gap): next segment
+      // Collect whole batches from `found` (only their headers are needed to decide).
+      let endPos = found;
+      let view = chunk;
+      let viewPos = chunkPos;
+      while (endPos < size) {
+        let rel = endPos - viewPos;
+        if (rel + BATCH_HEADER_SIZE > view.length) {
+          if (endPos - found >= maxBytes) break;
+          view = await seg.read(endPos, Math.min(size - endPos, Math.max(maxBytes - (endPos - found), 0) + BATCH_HEADER_SIZE));
+          viewPos = endPos;
+          rel = 0;
+          if (view.length < BATCH_HEADER_SIZE) break;
+        }
+        const b = new RecordBatch(view, rel);
+        if (b.lastOffset >= maxOffset) break;
+        const bsize = b.sizeInBytes;
+        const used = endPos - found;
+        if (used + bsize > maxBytes && !(used === 0 && minOne)) break;
+        if (endPos + bsize > size) break;
+        endPos += bsize;
+      }
+      if (endPos === found) return Buffer.alloc(0);
+      if (found >= chunkPos && endPos <= chunkPos + chunk.length) return chunk.subarray(found - chunkPos, endPos - chunkPos);
+      return seg.read(found, endPos - found);
+    }
+    return Buffer.alloc(0);
+  }
+
+  async offsetForTimestamp(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | null> {
+    if (timestamp === -2n) return { offset: this.startOffset, timestamp: -1n };
+    if (timestamp === -1n) return { offset: this.endOffset, timestamp: -1n };
+    for (const seg of [...this.segments]) {
+      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
+      const from = seg.timeLookup(timestamp);
+      let hit: RecordBatch | null = null;
+      await scanSegment(seg, from, seg.size, false, -1n, (b) => {
+        if (!hit && b.maxTimestamp >= timestamp && b.lastOffset >= this.startOffset) hit = new RecordBatch(Buffer.from(b.bytes));
+      });
+      const batch = hit as RecordBatch | null;
+      if (!batch) continue;
+      if (batch.isLogAppendTime) return { offset: batch.baseOffset > this.startOffset ? batch.baseOffset : this.startOffset, timestamp: batch.maxTimestamp };
+      for (const r of decodeRecords(batch)) {
+        if (r.timestamp >= timestamp && r.offset >= this.startOffset) return { offset: r.offset, timestamp: r.timestamp };
+      }
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- deletion
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.maintenanceChain.then(fn);
+    this.maintenanceChain = run.catch(() => {});
+    return run;
+  }
+
+  private async writeLogStartOffset(): Promise<void> {
+    const p = join(this.dir, LOG_START_CHECKPOINT);
+    await writeFile(p + '.tmp', `${this.startOffset}\n`);
+    await rename(p + '.tmp', p);
+  }
+
+  /** Removes segments from the list now; their files are renamed `.deleted` and removed after file.delete.delay.ms. */
+  private async retireSegments(victims: Segment[]): Promise<void> {
+    if (victims.length === 0) return;
+    const set = new Set(victims);
+    this.segments = this.segments.filter((s) => !set.has(s));
+    for (const seg of victims) {
+      await seg.renameFiles('', '.deleted');
+      this.scheduleUnlink(seg, '.deleted');
+    }
+  }
+
+  private scheduleUnlink(seg: Segment, suffix: string): void {
+    const entry = { seg, timer: null as NodeJS.Timeout | null, suffix };
+    const finish = async () => {
+      this.pendingDeletes.delete(entry);
+      await seg.close().catch(() => {});
+      await seg.unlinkFiles(suffix);
+    };
+    entry.timer = setTimeout(() => { void finish(); }, this.config.fileDeleteDelayMs);
+    entry.timer.unref();
+    this.pendingDeletes.add(entry);
+  }
+
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.serialize(async () => {
+      const target = offset === -1n ? this.endOffset : offset;
+      if (target < 0n || target > this.endOffset) {
+        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.startOffset}, ${this.endOffset}]`);
+      }
+      if (target <= this.startOffset) return this.startOffset;
+      this.startOffset = target;
+      await this.writeLogStartOffset();
+      const victims: Segment[] = [];
+      for (let i = 0; i < this.segments.length - 1; i++) {
+        if (this.segments[i + 1].baseOffset <= target) victims.push(this.segments[i]); else break;
+      }
+      await this.retireSegments(victims);
+      return this.startOffset;
+    });
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+  }
+
+  enforceRetention(now = Date.now()): Promise<{ deletedSegments: number }> {
+    return this.serialize(async () => {
+      const cfg = this.config;
+      const victims: Segment[] = [];
+      if (cfg.cleanupPolicy.includes('delete')) {
+        const closed = this.segments.slice(0, -1);
+        let i = 0;
+        if (cfg.retentionMs >= 0) {
+          const cutoff = BigInt(now - cfg.retentionMs);
+          while (i < closed.length && closed[i].maxTimestamp < cutoff) victims.push(closed[i++]);
+        }
+        if (cfg.retentionBytes >= 0) {
+          let excess = this.sizeInBytes - cfg.retentionBytes;
+          for (const v of victims) excess -= v.size;
+          while (i < closed.length && excess - closed[i].size >= 0) { excess -= closed[i].size; victims.push(closed[i++]); }
+        }
+      }
+      if (victims.length === 0) return { deletedSegments: 0 };
+      const newStart = this.segments[this.segments.indexOf(victims[victims.length - 1]) + 1].baseOffset;
+      if (newStart > this.startOffset) {
+        this.startOffset = newStart;
+        await this.writeLogStartOffset();
+      }
+      await this.retireSegments(victims);
+      this.logger?.info({ dir: this.dir, deleted: victims.length, logStartOffset: String(this.startOffset) }, 'retention deleted segments');
+      return { deletedSegments: victims.length };
+    });
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  compact(now = Date.now()): Promise<{ cleanedSegments: number; removedRecords: number }> {
+    return this.serialize(() => this.doCompact(now));
+  }
+
+  private async doCompact(now: number): Promise<{ cleanedSegments: number; removedRecords: number }> {
+    const cfg = this.config;
+    if (!cfg.cleanupPolicy.includes('compact')) return { cleanedSegments: 0, removedRecords: 0 };
+    const segs = this.segments.slice();
+    const activeSeg = segs[segs.length - 1];
+    const activeEnd = activeSeg.size;
+    // Cleanable: closed segments older than min.compaction.lag.ms (a contiguous prefix, as Kafka).
+    const lagCutoff = BigInt(now - cfg.minCompactionLagMs);
+    const cleanable: Segment[] = [];
+    for (const s of segs.slice(0, -1)) { if (s.maxTimestamp <= lagCutoff) cleanable.push(s); else break; }
+    if (cleanable.length === 0) return { cleanedSegments: 0, removedRecords: 0 };
+    // Latest offset per key across the whole log (the active segment's keys supersede older ones too).
+    const latest = new Map<string, bigint>();
+    const collect = (seg: Segment, to: number) => scanSegment(seg, 0, to, false, -1n, (b) => {
+      if (b.isControl) return;
+      for (const r of decodeRecords(b)) if (r.key) latest.set(r.key.toString('latin1'), r.offset);
+    });
+    for (const s of segs) await collect(s, s === activeSeg ? activeEnd : s.size);
+    const tombstoneCutoff = BigInt(now - cfg.deleteRetentionMs);
+    let cleanedSegments = 0;
+    let removedRecords = 0;
+    for (const seg of cleanable) {
+      const dropTombstones = seg.maxTimestamp < tombstoneCutoff;
+      const parts: Buffer[] = [];
+      let removedHere = 0;
+      await scanSegment(seg, 0, seg.size, false, -1n, (b) => {
+        if (b.isControl) { parts.push(Buffer.from(b.bytes)); return; }
+        const records = decodeRecords(b);
+        const keep = records.filter((r) => {
+          if (!r.key) return false;
+          if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
+          if (r.value === null && dropTombstones) return false;
+          return true;
+        });
+        removedHere += records.length - keep.length;
+        if (keep.length === records.length) { parts.push(Buffer.from(b.bytes)); return; }
+        if (keep.length === 0) return;
+        const builder = new RecordBatchBuilder({
+          compression: b.compression, baseOffset: b.baseOffset, partitionLeaderEpoch: b.partitionLeaderEpoch,
+          producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence,
+          transactional: b.isTransactional, logAppendTime: b.isLogAppendTime, now: Number(b.maxTimestamp),
+          lastOffsetDelta: b.lastOffsetDelta,
+        });
+        for (const r of keep) {
+          builder.add({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta });
+        }
+        parts.push(builder.build());
+      });
+      if (removedHere === 0) continue;
+      await this.swapSegment(seg, Buffer.concat(parts));
+      cleanedSegments++;
+      removedRecords += removedHere;
+    }
+    if (cleanedSegments) this.logger?.info({ dir: this.dir, cleanedSegments, removedRecords }, 'compacted');
+    return { cleanedSegments, removedRecords };
+  }
+
+  /** Replaces a closed segment's contents: write `.cleaned`, rename to `.swap`, then over the `.log`. */
+  private async swapSegment(old: Segment, data: Buffer): Promise<void> {
+    const path = logFile(this.dir, old.baseOffset);
+    await writeFile(path + '.cleaned', data);
+    await rename(path + '.cleaned', path + '.swap');
+    // The old inode stays readable through `old`'s open handle for in-flight reads.
+    const oldFh = await old.handle();
+    await rename(path + '.swap', path);
+    const fresh = new Segment(this.dir, old.baseOffset, false);
+    fresh.size = data.length;
+    const interval = this.config.indexIntervalBytes;
+    for (const b of scanBatches(data).batches) fresh.indexBatch(b.lastOffset, b.maxTimestamp, b.position, b.sizeInBytes, interval);
+    fresh.maybeAppendTimeEntry();
+    if (old.maxTimestamp > fresh.maxTimestamp) fresh.maxTimestamp = old.maxTimestamp; // keeps retention's clock
+    fresh.nextOffset = old.nextOffset;
+    await fresh.writeIndexes();
+    const i = this.segments.indexOf(old);
+    if (i < 0) {
+      // Deleted meanwhile by retention; nothing to swap into.
+      await fresh.unlinkFiles();
+      return;
+    }
+    if (data.length === 0 && i < this.segments.length - 1) {
+      this.segments.splice(i, 1);
+      await fresh.unlinkFiles();
+    } else {
+      this.segments[i] = fresh;
+    }
+    const t = setTimeout(() => { void oldFh.close().catch(() => {}); old.fh = null; }, this.config.fileDeleteDelayMs);
+    t.unref();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Waits for queued appends, writes pending index entries and fsyncs the active segment. */
+  async flush(): Promise<void> {
+    await this.appendChain;
+    const seg = this.active;
+    await seg.persistIndexes();
+    await seg.sync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.appendChain;
+    await this.maintenanceChain;
+    this.closed = true;
+    const active = this.active;
+    active.maybeAppendTimeEntry();
+    for (const s of this.segments) await s.persistIndexes();
+    await active.sync();
+    for (const s of this.segments) await s.close();
+    for (const d of [...this.pendingDeletes]) {
+      if (d.timer) clearTimeout(d.timer);
+      this.pendingDeletes.delete(d);
+      await d.seg.close().catch(() => {});
+      await d.seg.unlinkFiles(d.suffix);
+    }
+    await writeFile(join(this.dir, CLEAN_SHUTDOWN), '');
+  }
+
+  /** Closes the log and removes its directory. */
+  async delete(): Promise<void> {
+    await this.close().catch(() => {});
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export { MAGIC };
