@@ -176,12 +176,15 @@ export function jsonLines<T>(s: string): T[] {
 // because kafkajs-lz4 and @kafkajs/zstd are native addons that do not build on Node 24)
 
 const require = createRequire(import.meta.url);
+let kafkajsCodecsRegistered = false;
 
 export async function kafkajs(): Promise<typeof import('kafkajs')> {
   const mod = (await import('kafkajs')) as unknown as { default?: typeof import('kafkajs') } & typeof import('kafkajs');
   const k = (mod.default ?? mod) as typeof import('kafkajs');
   const { CompressionTypes, CompressionCodecs } = k;
-  if (!CompressionCodecs[CompressionTypes.Snappy]) {
+  // kafkajs ships placeholders for snappy/lz4/zstd that throw "not implemented"
+  if (!kafkajsCodecsRegistered) {
+    kafkajsCodecsRegistered = true;
     const snappy = require('kafkajs-snappy') as () => unknown;
     const { lz4Compress, lz4Decompress } = (await import('@platformatic/wasm-utils')) as unknown as {
       lz4Compress(b: Buffer): Buffer;
