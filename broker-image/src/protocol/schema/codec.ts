@@ -103,6 +103,14 @@ export function fieldDefault(f: FieldSpec): () => any {
   }
 }
 
+function nonNullDefault(f: FieldSpec): () => any {
+  if (f.type.startsWith('[]')) return () => [];
+  if (f.type === 'string') return () => '';
+  if (f.type === 'bytes' || f.type === 'records') return () => EMPTY;
+  if (f.type === 'struct') return fieldDefault({ ...f, default: undefined });
+  return fieldDefault(f);
+}
+
 function isNumeric(t: string): boolean {
   return t === 'int8' || t === 'int16' || t === 'uint16' || t === 'int32' || t === 'uint32' || t === 'float64';
 }
@@ -148,7 +156,9 @@ function compileStruct(path: string, fields: FieldSpec[], version: number, flexi
     const isTagged = flexible && inVersions(f.taggedVersions, version);
     const nullable = inVersions(f.nullableVersions, version);
     const { enc, dec, minSize: fmin } = compileField(f, fpath, version, flexible, nullable);
-    const encWithDefault: Enc = (w, v) => enc(w, v === undefined ? def() : v);
+    // A null default (nullable in some versions) encodes as the type's empty value where this version forbids null.
+    const encDef = def() === null && !nullable ? nonNullDefault(f) : def;
+    const encWithDefault: Enc = (w, v) => enc(w, v === undefined ? encDef() : v);
     if (isTagged) {
       if (f.tag === undefined) throw new Error(`${fpath}: taggedVersions without a tag`);
       const isDefault = defaultChecks[defaultChecks.length - 1]!.isDefault;

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  apiVersionsUnsupportedResponse, decodeRequest, decodeResponse, encodeRequest, encodeResponse,
+  ProtocolError, supportedApis, UnsupportedApiError, UnsupportedVersionError,
+} from './codec.ts';
+import { readHexFixture } from './testing/samples.ts';
+
+const fixture = (name: string) => readHexFixture(new URL(`./fixtures/${name}.hex`, import.meta.url));
+const framePayload = (b: Buffer) => b.subarray(4);
+
+const apiRanges = [
+  { apiKey: 0, minVersion: 0, maxVersion: 11 },
+  { apiKey: 18, minVersion: 0, maxVersion: 4 },
+];
+
+describe('hand-made fixtures, byte for byte', () => {
+  test('ApiVersions v0 request', () => {
+    const bytes = fixture('api-versions-v0-request');
+    const { header, body } = decodeRequest(framePayload(bytes));
+    assert.deepEqual(header, { apiKey: 18, apiVersion: 0, correlationId: 1, clientId: 'rdkafka' });
+    assert.deepEqual(body, { clientSoftwareName: '', clientSoftwareVersion: '' });
+    assert.deepEqual(encodeRequest(header, body), bytes);
+  });
+
+  test('ApiVersions v0 response', () => {
+    const bytes = fixture('api-versions-v0-response');
+    const encoded = encodeResponse(18, 0, 1, { errorCode: 0, apiKeys: apiRanges });
+    assert.equal(encoded.toString('hex'), bytes.toString('hex'));
+    const { correlationId, body } = decodeResponse(18, 0, framePayload(bytes));
+    assert.equal(correlationId, 1);
+    assert.deepEqual(body.apiKeys, apiRanges);
+  });
+
+  test('ApiVersions v3 request (flexible, request header v2)', () => {
+    const bytes = fixture('api-versions-v3-request');
+    const { header, body } = decodeRequest(framePayload(bytes));
+    assert.deepEqual(header, { apiKey: 18, apiVersion: 3, correlationId: 2, clientId: 'rdkafka' });
+    assert.deepEqual(body, { clientSoftwareName: 'librdkafka', clientSoftwareVersion: 'v2.3.0' });
+    assert.equal(encodeRequest(header, body).toString('hex'), bytes.toString('hex'));
+  });
+
+  test('ApiVersions v3 response keeps response header v0 (KIP-511)', () => {
+    const bytes = fixture('api-versions-v3-response');
+    const encoded = encodeResponse(18, 3, 2, { errorCode: 0, apiKeys: apiRanges, throttleTimeMs: 0 });
+    assert.equal(encoded.toString('hex'), bytes.toString('hex'));
+    const { correlationId, body } = decodeResponse(18, 3, framePayload(bytes));
+    assert.equal(correlationId, 2);
+    assert.deepEqual(body.apiKeys, apiRanges);
+    assert.equal(body.finalizedFeaturesEpoch, -1n);
+    assert.deepEqual(body.supportedFeatures, []);
+  });
+
+  test('Metadata v1 request', () => {
+    const bytes = fixture('metadata-v1-request');
+    const { header, body } = decodeRequest(framePayload(bytes));
+    assert.deepEqual(header, { apiKey: 3, apiVersion: 1, correlationId: 3, clientId: 'rdkafka' });
+    assert.equal(body.topics.length, 1);
+    assert.equal(body.topics[0].name, 'events');
+    assert.equal(body.allowAutoTopicCreation, true, 'v1 lacks the field: its default (true)');
+    assert.equal(encodeRequest(header, body).toString('hex'), bytes.toString('hex'));
+  });
+
+  test('Produce v3 request: records are a zero-copy view of the frame', () => {
+    const bytes = fixture('produce-v3-request');
+    const frame = framePayload(bytes);
+    const { header, body } = decodeRequest(frame);
+    assert.deepEqual(header, { apiKey: 0, apiVersion: 3, correlationId: 4, clientId: 'rdkafka' });
+    assert.equal(body.transactionalId, null);
+    assert.equal(body.acks, -1);
+    assert.equal(body.timeoutMs, 30000);
+    const p = body.topicData[0].partitionData[0];
+    assert.equal(body.topicData[0].name, 'events');
+    assert.equal(p.index, 0);
+    assert.equal(p.records.length, 70);
+    assert.equal(p.records[16], 2, 'magic byte of the batch');
+    assert.equal(p.records.buffer, frame.buffer);
+    assert.equal(encodeRequest(header, body).toString('hex'), bytes.toString('hex'));
+  });
+
+  test('KIP-511 fallback: v0 response with error 35 and the ranges', () => {
+    const bytes = fixture('api-versions-unsupported-response');
+    const encoded = apiVersionsUnsupportedResponse(42, [{ apiKey: 18, minVersion: 0, maxVersion: 4 }]);
+    assert.equal(encoded.toString('hex'), bytes.toString('hex'));
+    // A client decoding it as v0 sees the error and our ApiVersions range.
+    const { body } = decodeResponse(18, 0, framePayload(apiVersionsUnsupportedResponse(7)));
+    assert.equal(body.errorCode, 35);
+    assert.deepEqual(body.apiKeys.find((a: any) => a.apiKey === 18), { apiKey: 18, minVersion: 0, maxVersion: 4 });
+    assert.deepEqual(body.apiKeys, supportedApis());
+  });
+});
+
+describe('decodeRequest errors', () => {
+  test('unknown API key → UnsupportedApiError with the header fields', () => {
+    const frame = Buffer.from('7fff0001000000090000', 'hex');
+    assert.throws(() => decodeRequest(frame), (e: unknown) =>
+      e instanceof UnsupportedApiError && e.apiKey === 0x7fff && e.apiVersion === 1 && e.correlationId === 9);
+  });
+
+  test('unknown version → UnsupportedVersionError, before the rest is parsed', () => {
+    // ApiVersions v99 with a header we could not parse: the fallback still needs the correlation id.
+    const frame = Buffer.from('00120063000000170102', 'hex');
+    assert.throws(() => decodeRequest(frame), (e: unknown) =>
+      e instanceof UnsupportedVersionError && e.apiKey === 18 && e.apiVersion === 99 && e.correlationId === 0x17);
+    assert.throws(() => decodeRequest(Buffer.from('0000ffff000000010000', 'hex')), UnsupportedVersionError);
+  });
+
+  test('short or malformed frames → ProtocolError', () => {
+    assert.throws(() => decodeRequest(Buffer.alloc(0)), ProtocolError);
+    assert.throws(() => decodeRequest(Buffer.from('00120000000000', 'hex')), ProtocolError);
+    assert.throws(() => decodeRequest(Buffer.from('001200000000000100ff61', 'hex')), ProtocolError); // clientId past the end
+  });
+});
+
+describe('header versions', () => {
+  test('flexible requests carry header v2 tagged fields; clientId may be null', () => {
+    const frame = encodeRequest({ apiKey: 3, apiVersion: 12, correlationId: 5, clientId: null }, { topics: null });
+    // size(4) apiKey(2) version(2) corr(4) clientId ffff, header tags 00
+    assert.equal(frame.subarray(12, 15).toString('hex'), 'ffff00');
+    assert.deepEqual(decodeRequest(frame.subarray(4)).header, { apiKey: 3, apiVersion: 12, correlationId: 5, clientId: null });
+  });
+
+  test('flexible responses use header v1 (one empty tag section), others v0', () => {
+    // Metadata v9 (flexible), empty body: every field at its default.
+    assert.equal(encodeResponse(3, 9, 77, {}).toString('hex'),
+      '00000015' + '0000004d' + '00' // size 21, correlation id, header tags
+      + '00000000' + '01' + '00' + 'ffffffff' + '01' + '80000000' + '00'); // throttle, brokers [], clusterId null, controller -1, topics [], cluster ops, tags
+    // Metadata v8 (classic): header v0, int32 array counts, int16 null string.
+    assert.equal(encodeResponse(3, 8, 77, {}).toString('hex'),
+      '0000001a' + '0000004d'
+      + '00000000' + '00000000' + 'ffff' + 'ffffffff' + '00000000' + '80000000');
+  });
+});
+
+describe('supportedApis', () => {
+  test('lists every registered API with its range, sorted', () => {
+    const apis = supportedApis();
+    const keys = apis.map((a) => a.apiKey);
+    assert.deepEqual(keys, [...keys].sort((a, b) => a - b));
+    for (const [key, max] of [[0, 11], [1, 16], [2, 8], [3, 12], [18, 4], [19, 7], [20, 6], [21, 2], [23, 4], [32, 4], [33, 2], [35, 4], [37, 3], [44, 1], [60, 1]]) {
+      const a = apis.find((x) => x.apiKey === key);
+      assert.ok(a, `API ${key} registered`);
+      assert.equal(a.minVersion, 0);
+      assert.equal(a.maxVersion, max, `API ${key} max version`);
+    }
+  });
+});
