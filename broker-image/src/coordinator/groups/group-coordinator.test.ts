@@ -224,6 +224,28 @@ test('before v4 a new member joins in one round, and v0 uses the session timeout
   assert.equal(joined.leader, joined.memberId);
 });
 
+test('a rebalance waits for known members up to the rebalance timeout, then drops those that did not rejoin', async () => {
+  const c = coordinator(undefined, { initialRebalanceDelayMs: 5 });
+  const a = await joinWithId(c, 'g', { clientId: 'a', rebalanceTimeoutMs: 150 });
+  const b = await joinWithId(c, 'g', { clientId: 'b', rebalanceTimeoutMs: 150 });
+  const [ja, jb] = await Promise.all([a.joined, b.joined]);
+  const leader = ja!.leader === ja!.memberId ? ja! : jb!;
+  const follower = leader === ja ? jb! : ja!;
+  await Promise.all([
+    sync(c, 'g', leader.memberId, 1, [{ memberId: follower.memberId, assignment: Buffer.from('f') }]),
+    sync(c, 'g', follower.memberId, 1),
+  ]);
+  const started = Date.now();
+  // The leader rejoins (it wants a new assignment); the follower never does.
+  const rejoin = join(c, 'g', { memberId: leader.memberId, rebalanceTimeoutMs: 150 });
+  assert.equal((await sync(c, 'g', follower.memberId, 1)).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+  const done = await rejoin;
+  assert.ok(Date.now() - started >= 140, 'held until the rebalance timeout');
+  assert.equal(done.generationId, 2);
+  assert.deepEqual(done.members.map((m) => m.memberId), [leader.memberId]);
+  assert.equal(await heartbeat(c, 'g', follower.memberId, 2), ErrorCode.UNKNOWN_MEMBER_ID);
+});
+
 test('generation and member fencing errors', async () => {
   const c = coordinator();
   const { leader, generationId } = await stableGroupOfThree(c, 'g');
