@@ -13,6 +13,7 @@ import { describeCluster } from './describe-cluster.ts';
 import { describeConfigs } from './describe-configs.ts';
 import { describeLogDirs } from './describe-log-dirs.ts';
 import { fetch } from './fetch.ts';
+import { groupAndSecurityApis } from './group-apis.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { metadata } from './metadata.ts';
@@ -41,6 +42,7 @@ export const coreApis: ApiSpec[] = [
 // ---- Other API groups: import their list and add it to `all` below. ----
 const all: ApiSpec[] = [
   ...coreApis,
+  ...groupAndSecurityApis, // group coordination, producer ids, SASL, ACLs, SCRAM, reassignments (group-apis.ts)
 ];
 
 function buildRegistry(specs: ApiSpec[]): ReadonlyMap<number, ApiSpec> {
