@@ -322,3 +322,16 @@ test('delete removes the directory', () => withDir(async (dir) => {
   await log.delete();
   await assert.rejects(stat(dir));
 }));
+
+test('flush.messages fsyncs after that many records', () => withDir(async (dir) => {
+  const log = await PartitionLog.open(dir, cfg({ flushMessages: 5 }));
+  const seg = (log as unknown as { segments: { sync(): Promise<void> }[] }).segments[0];
+  let syncs = 0;
+  const orig = seg.sync.bind(seg);
+  seg.sync = async () => { syncs++; await orig(); };
+  await log.append(batchOf(3));
+  assert.equal(syncs, 0);
+  await log.append(batchOf(3));
+  assert.equal(syncs, 1);
+  await log.close();
+}));

@@ -13,6 +13,8 @@ export interface LogConfig {
   segmentBytes: number; segmentMs: number; retentionMs: number; retentionBytes: number;
   cleanupPolicy: ('delete' | 'compact')[]; deleteRetentionMs: number; minCompactionLagMs: number; indexIntervalBytes: number;
   messageTimestampType: 'CreateTime' | 'LogAppendTime'; maxMessageBytes: number; fileDeleteDelayMs: number;
+  /** flush.messages / flush.ms: fsync after this many records / this long since the last fsync (default: never, as Kafka). */
+  flushMessages?: number; flushMs?: number;
 }
 
 /** Kafka's defaults. */
@@ -88,6 +90,8 @@ export class PartitionLog {
   private maintenanceChain: Promise<unknown> = Promise.resolve();
   private readonly pendingDeletes = new Set<{ seg: Segment; timer: NodeJS.Timeout | null; suffix: string }>();
   private closed = false;
+  private unflushedMessages = 0;
+  private lastFlushMs = Date.now();
 
   private constructor(dir: string, config: LogConfig, logger?: Logger) {
     this.dir = dir;
@@ -276,6 +280,13 @@ export class PartitionLog {
     seg.size = position + records.length;
     this.endOffset = next;
     if (seg.pendingIndexEntries >= INDEX_PERSIST_EVERY) await seg.persistIndexes();
+    this.unflushedMessages += count;
+    if ((cfg.flushMessages !== undefined && cfg.flushMessages > 0 && this.unflushedMessages >= cfg.flushMessages) ||
+        (cfg.flushMs !== undefined && cfg.flushMs >= 0 && now - this.lastFlushMs >= cfg.flushMs)) {
+      await seg.sync();
+      this.unflushedMessages = 0;
+      this.lastFlushMs = now;
+    }
     return { baseOffset, lastOffset, logAppendTime, recordCount: count, byteSize: records.length };
   }
 
@@ -598,6 +609,8 @@ export class PartitionLog {
     const seg = this.active;
     await seg.persistIndexes();
     await seg.sync();
+    this.unflushedMessages = 0;
+    this.lastFlushMs = Date.now();
   }
 
   async close(): Promise<void> {
