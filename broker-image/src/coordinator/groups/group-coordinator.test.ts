@@ -379,6 +379,20 @@ test('offsets of an empty group expire after the retention time', async () => {
   assert.ok(store.records.slice(-2).every((r) => r.value === null));
 });
 
+test('a stable consumer group keeps offsets of subscribed topics and loses stale ones of others', async () => {
+  let now = 5_000_000;
+  const c = coordinator(undefined, { now: () => now, offsetsRetentionMs: 60_000 });
+  const { leader, generationId } = await stableGroupOfThree(c, 'g');
+  await c.offsetCommit({ groupId: 'g', generationIdOrMemberEpoch: generationId, memberId: leader.memberId, topics: [
+    { name: 'topic-a', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: '' }] },
+    { name: 'unsubscribed', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: '' }] },
+  ] }, 8);
+  now += 61_000;
+  assert.equal(await c.expireOffsets(), 1);
+  const left = await c.offsetFetch({ groupId: 'g', topics: null }, 5);
+  assert.deepEqual(left.topics.map((t) => t.name), ['topic-a']);
+});
+
 test('a failed store write fails the commit and keeps the old offset', async () => {
   let failing = false;
   const store: GroupStore = {

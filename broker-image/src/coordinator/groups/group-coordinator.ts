@@ -715,25 +715,30 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------- Retention
 
   /**
-   * Drops offsets older than offsets.retention.minutes in groups nobody is in:
-   * counted from when the group became Empty, or, for groups that only ever stored
-   * offsets (no protocol type), from each commit. Groups left with nothing are removed.
-   * Runs every offsets.retention.check.interval.ms; returns how many offsets expired.
+   * Drops offsets older than offsets.retention.minutes (KIP-211): in an Empty group
+   * counted from when it became Empty, or, for groups that only ever stored offsets
+   * (no protocol type), from each commit; in a Stable consumer group only offsets of
+   * topics no member subscribes to, counted from their commit. Empty groups left
+   * with nothing are removed. Runs every offsets.retention.check.interval.ms;
+   * returns how many offsets expired.
    */
   async expireOffsets(): Promise<number> {
     const now = this.config.now();
     const tombstones: Buffer[] = [];
     for (const group of [...this.groups.values()]) {
-      if (!group.is('Empty')) continue;
+      const empty = group.is('Empty');
+      const subscribed = !empty && group.is('Stable') && group.protocolType === 'consumer' ? this.subscribedTopics(group) : null;
+      if (!empty && subscribed === null) continue;
       for (const [topic, partitions] of [...group.offsets]) {
+        if (subscribed?.has(topic)) continue;
         for (const [partition, committed] of [...partitions]) {
-          const since = group.protocolType !== null ? group.stateTimestamp : committed.commitTimestamp;
+          const since = empty && group.protocolType !== null ? group.stateTimestamp : committed.commitTimestamp;
           if (since + this.config.offsetsRetentionMs > now) continue;
           group.deleteOffset(topic, partition);
           tombstones.push(offsetCommitKey(group.groupId, topic, partition));
         }
       }
-      if (!group.hasOffsets() && group.pendingMembers.size === 0) {
+      if (empty && !group.hasOffsets() && group.pendingMembers.size === 0) {
         if (group.protocolType !== null) tombstones.push(groupMetadataKey(group.groupId));
         group.transitionTo('Dead', now);
         this.groups.delete(group.groupId);
