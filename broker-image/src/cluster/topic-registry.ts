@@ -24,6 +24,8 @@ interface StoredTopic {
 }
 
 const PREFIX = 'topics/';
+/** Kafka's internal topics: clients may read them but not write or delete them. */
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 export const MAX_TOPIC_NAME_LENGTH = 249;
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
@@ -55,7 +57,7 @@ export class TopicRegistry {
       const s = JSON.parse(value) as StoredTopic;
       this.remember({
         name, id: Buffer.from(s.id, 'base64url'), partitions: s.partitions,
-        replicationFactor: s.replicationFactor, configs: s.configs, internal: name.startsWith('__'),
+        replicationFactor: s.replicationFactor, configs: s.configs, internal: INTERNAL_TOPICS.has(name),
       });
     }
   }
@@ -80,7 +82,7 @@ export class TopicRegistry {
     if (collides) {
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic '${spec.name}' collides with existing topic '${collides.name}' ('.' and '_' are alike in metric names)`);
     }
-    const info: TopicInfo = { ...spec, id: newTopicId(), internal: spec.name.startsWith('__') };
+    const info: TopicInfo = { ...spec, id: newTopicId(), internal: INTERNAL_TOPICS.has(spec.name) };
     await this.save(info, 0);
     this.remember(info);
     return info;

@@ -103,6 +103,7 @@ export const ErrorCode = {
   INCONSISTENT_CLUSTER_ID: 104,
   TRANSACTIONAL_ID_NOT_FOUND: 105,
   FETCH_SESSION_TOPIC_ID_ERROR: 106,
+  UNSUPPORTED_ENDPOINT_TYPE: 120,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,42 @@
+// Command-line parsing shared by the tools: Kafka-style long flags, clear
+// errors for unknown or malformed ones.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** `key=value` pairs (repeated --config / --override / --property flags). */
+export function keyValues(pairs: string[] | undefined, flag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} expects key=value, got '${pair}'`);
+    out.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return out;
+}
+
+export function requireFlag<V>(value: V | undefined, flag: string): V {
+  if (value === undefined || value === '') throw new UsageError(`missing required option --${flag}`);
+  return value;
+}
+
+export function intFlag(value: string | undefined, flag: string, dflt?: number): number {
+  if (value === undefined) {
+    if (dflt === undefined) throw new UsageError(`missing required option --${flag}`);
+    return dflt;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new UsageError(`--${flag} expects an integer, got '${value}'`);
+  return n;
+}
