@@ -12,7 +12,7 @@ export const electLeaders: ApiSpec = {
       field('electionType', 'int8', '1+', { default: 0 }),
       structArray('topicPartitions', '0+', [
         field('topic', 'string', '0+', { mapKey: true }),
-        field('partitions', '[]int32', '0+'),
+        field('partitionId', '[]int32', '0+'),
       ], { nullableVersions: '0+' }),
       field('timeoutMs', 'int32', '0+', { default: 60000 }),
     ],
