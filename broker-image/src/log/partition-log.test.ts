@@ -335,3 +335,32 @@ test('flush.messages fsyncs after that many records', () => withDir(async (dir) 
   assert.equal(syncs, 1);
   await log.close();
 }));
+
+test('unclean start re-scans segments past the recovery point; corruption mid-log drops what follows', () => withDir(async (dir) => {
+  const live = join(dir, '..', 'live2');
+  const log = await PartitionLog.open(live, cfg({ segmentBytes: 1000 }));
+  for (let i = 0; i < 30; i++) await log.append(batchOf(3));
+  await log.flush();
+  const bases = log.segmentBaseOffsets;
+  assert.ok(bases.length >= 3);
+  assert.equal((await readFile(join(live, 'recovery-point'), 'utf8')).trim(), String(bases.at(-1)));
+  await cp(live, dir, { recursive: true });
+  await log.close();
+  // Without a recovery point every segment is re-scanned: a corrupt batch in the second segment
+  // truncates it there and the later segments go (their offsets would no longer follow on).
+  await unlink(join(dir, 'recovery-point'));
+  const second = join(dir, `${bases[1].toString().padStart(20, '0')}.log`);
+  const fh = await open(second, 'r+');
+  const { size } = await fh.stat();
+  const pos = size - 40;
+  await fh.write(Buffer.from('xxxx'), 0, 4, pos);
+  await fh.close();
+  const re = await PartitionLog.open(dir, cfg({ segmentBytes: 1000 }));
+  assert.equal(re.segmentCount, 2);
+  assert.ok((await stat(second)).size < size);
+  const recs = await readAll(re);
+  assert.equal(BigInt(recs.length), re.logEndOffset);
+  assert.ok(re.logEndOffset < bases[2]);
+  assert.equal((await re.append(batchOf(1))).baseOffset, re.logEndOffset - 1n);
+  await re.close();
+}));

@@ -1,7 +1,7 @@
 // A partition's segmented log: validated appends (offsets patched in place, one write per
 // append), index-guided reads, recovery, retention, DeleteRecords and compaction.
 
-import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.ts';
@@ -36,6 +36,8 @@ export interface AppendResult { baseOffset: bigint; lastOffset: bigint; logAppen
 
 const CLEAN_SHUTDOWN = '.clean-shutdown';
 const LOG_START_CHECKPOINT = 'log-start-offset';
+/** Offset below which every segment has been fsynced: an unclean start re-scans only segments past it. */
+const RECOVERY_POINT_CHECKPOINT = 'recovery-point';
 const SCAN_CHUNK = 4 * 1024 * 1024;
 const INDEX_PERSIST_EVERY = 512;
 const INT32_MAX = 0x7fffffffn;
@@ -48,7 +50,7 @@ interface ScanOutcome { end: number; truncatedAt: number | null; reason?: string
  * backwards, and reports where the valid data ends.
  */
 async function scanSegment(seg: Segment, from: number, to: number, check: boolean, minOffset: bigint,
-  visit: (b: RecordBatch, pos: number) => void): Promise<ScanOutcome> {
+  visit: (b: RecordBatch, pos: number) => void | Promise<void>): Promise<ScanOutcome> {
   let pos = from;
   let expected = minOffset;
   while (pos < to) {
@@ -70,7 +72,8 @@ async function scanSegment(seg: Segment, from: number, to: number, check: boolea
         if (b.baseOffset < expected || b.lastOffsetDelta < 0) return { end: at, truncatedAt: at, reason: 'offsets go backwards' };
       }
       expected = b.nextOffset;
-      visit(b, at);
+      const p = visit(b, at);
+      if (p) await p;
     }
     pos += scan.validBytes;
     if (scan.error) return { end: pos, truncatedAt: pos, reason: scan.error.message };
@@ -90,6 +93,9 @@ export class PartitionLog {
   private maintenanceChain: Promise<unknown> = Promise.resolve();
   private readonly pendingDeletes = new Set<{ seg: Segment; timer: NodeJS.Timeout | null; suffix: string }>();
   private closed = false;
+  private recoveryPoint = 0n;
+  private rollSync: Promise<unknown> = Promise.resolve();
+  private checkpointChain: Promise<unknown> = Promise.resolve();
   private unflushedMessages = 0;
   private lastFlushMs = Date.now();
 
@@ -138,11 +144,13 @@ export class PartitionLog {
     names = await readdir(dir);
     const clean = names.includes(CLEAN_SHUTDOWN);
     if (clean) await unlink(join(dir, CLEAN_SHUTDOWN));
-    let checkpoint = 0n;
-    if (names.includes(LOG_START_CHECKPOINT)) {
-      const text = (await readFile(join(dir, LOG_START_CHECKPOINT), 'utf8')).trim();
-      if (/^\d+$/.test(text)) checkpoint = BigInt(text);
-    }
+    const readCheckpoint = async (name: string): Promise<bigint> => {
+      if (!names.includes(name)) return 0n;
+      const text = (await readFile(join(dir, name), 'utf8')).trim();
+      return /^\d+$/.test(text) ? BigInt(text) : 0n;
+    };
+    const checkpoint = await readCheckpoint(LOG_START_CHECKPOINT);
+    this.recoveryPoint = await readCheckpoint(RECOVERY_POINT_CHECKPOINT);
     const bases = names.filter((n) => /^\d{20}\.log$/.test(n)).map((n) => BigInt(n.slice(0, 20))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const baseSet = new Set(bases.map(String));
     for (const n of names) {
@@ -156,8 +164,10 @@ export class PartitionLog {
       seg.size = await fileSize(seg.logPath);
       const indexOk = await seg.loadIndexes(seg.size);
       this.segments.push(seg);
-      if (!indexOk || (isLast && !clean)) {
-        const truncated = await this.recoverSegment(seg, !indexOk ? 'index missing or inconsistent' : 'no clean shutdown');
+      const segmentEnd = isLast ? null : bases[i + 1];
+      const unflushed = !clean && (segmentEnd === null || segmentEnd > this.recoveryPoint);
+      if (!indexOk || unflushed) {
+        const truncated = await this.recoverSegment(seg, !indexOk ? 'index missing or inconsistent' : 'no clean shutdown, past the recovery point');
         if (truncated && !isLast) {
           // Data after a corrupt point in the middle cannot be trusted to follow on: drop the rest (as Kafka).
           for (const b of bases.slice(i + 1)) await new Segment(dir, b, false).unlinkFiles();
@@ -311,8 +321,11 @@ export class PartitionLog {
     await old.persistIndexes();
     const fresh = await Segment.create(this.dir, this.endOffset);
     this.segments.push(fresh);
-    // Flush the finished segment in the background; flush() waits for nothing more than fsync of the active one.
-    old.sync().catch((err) => this.logger?.warn({ err }, 'fsync of rolled segment failed'));
+    // Flush the finished segment in the background, then move the recovery point past it.
+    const base = fresh.baseOffset;
+    this.rollSync = old.sync()
+      .then(() => this.advanceRecoveryPoint(base))
+      .catch((err) => this.logger?.warn({ err, dir: this.dir }, 'fsync of rolled segment failed'));
     this.logger?.debug({ dir: this.dir, base: String(fresh.baseOffset) }, 'rolled segment');
   }
 
@@ -426,6 +439,18 @@ export class PartitionLog {
     return run;
   }
 
+  private advanceRecoveryPoint(offset: bigint): Promise<unknown> {
+    const run = this.checkpointChain.then(async () => {
+      if (offset <= this.recoveryPoint) return;
+      this.recoveryPoint = offset;
+      const p = join(this.dir, RECOVERY_POINT_CHECKPOINT);
+      await writeFile(p + '.tmp', `${offset}\n`);
+      await rename(p + '.tmp', p);
+    });
+    this.checkpointChain = run.catch(() => {});
+    return run;
+  }
+
   private async writeLogStartOffset(): Promise<void> {
     const p = join(this.dir, LOG_START_CHECKPOINT);
     await writeFile(p + '.tmp', `${this.startOffset}\n`);
@@ -535,33 +560,65 @@ export class PartitionLog {
     let removedRecords = 0;
     for (const seg of cleanable) {
       const dropTombstones = seg.maxTimestamp < tombstoneCutoff;
-      const parts: Buffer[] = [];
       let removedHere = 0;
-      await scanSegment(seg, 0, seg.size, false, -1n, (b) => {
-        if (b.isControl) { parts.push(Buffer.from(b.bytes)); return; }
-        const records = decodeRecords(b);
-        const keep = records.filter((r) => {
-          if (!r.key) return false;
-          if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
-          if (r.value === null && dropTombstones) return false;
-          return true;
-        });
-        removedHere += records.length - keep.length;
-        if (keep.length === records.length) { parts.push(Buffer.from(b.bytes)); return; }
-        if (keep.length === 0) return;
-        const builder = new RecordBatchBuilder({
-          compression: b.compression, baseOffset: b.baseOffset, partitionLeaderEpoch: b.partitionLeaderEpoch,
-          producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence,
-          transactional: b.isTransactional, logAppendTime: b.isLogAppendTime, now: Number(b.maxTimestamp),
-          lastOffsetDelta: b.lastOffsetDelta,
-        });
-        for (const r of keep) {
-          builder.add({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta });
+      const fresh = new Segment(this.dir, seg.baseOffset, false);
+      const cleanedPath = logFile(this.dir, seg.baseOffset) + '.cleaned';
+      const out = await open(cleanedPath, 'w');
+      let outPos = 0;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const interval = cfg.indexIntervalBytes;
+      const emit = async (bytes: Buffer) => {
+        const v = new RecordBatch(bytes);
+        fresh.indexBatch(v.lastOffset, v.maxTimestamp, outPos + pendingBytes, bytes.length, interval);
+        pending.push(bytes);
+        pendingBytes += bytes.length;
+        if (pendingBytes >= SCAN_CHUNK) {
+          const data = Buffer.concat(pending, pendingBytes);
+          await out.write(data, 0, data.length, outPos);
+          outPos += data.length;
+          pending = [];
+          pendingBytes = 0;
         }
-        parts.push(builder.build());
-      });
-      if (removedHere === 0) continue;
-      await this.swapSegment(seg, Buffer.concat(parts));
+      };
+      try {
+        await scanSegment(seg, 0, seg.size, false, -1n, async (b) => {
+          if (b.isControl) return emit(Buffer.from(b.bytes));
+          const records = decodeRecords(b);
+          const keep = records.filter((r) => {
+            if (!r.key) return false;
+            if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
+            if (r.value === null && dropTombstones) return false;
+            return true;
+          });
+          removedHere += records.length - keep.length;
+          if (keep.length === records.length) return emit(Buffer.from(b.bytes));
+          if (keep.length === 0) return;
+          // Survivors are re-encoded with the batch's codec, keeping their offsets (gaps) and the batch's range.
+          const builder = new RecordBatchBuilder({
+            compression: b.compression, baseOffset: b.baseOffset, partitionLeaderEpoch: b.partitionLeaderEpoch,
+            producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence,
+            transactional: b.isTransactional, logAppendTime: b.isLogAppendTime, now: Number(b.maxTimestamp),
+            lastOffsetDelta: b.lastOffsetDelta,
+          });
+          for (const r of keep) builder.add({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta });
+          return emit(builder.build());
+        });
+        if (pendingBytes) {
+          const data = Buffer.concat(pending, pendingBytes);
+          await out.write(data, 0, data.length, outPos);
+          outPos += data.length;
+        }
+        if (removedHere > 0) await out.sync();
+      } finally {
+        await out.close();
+      }
+      if (removedHere === 0) {
+        await unlink(cleanedPath).catch(() => {});
+        continue;
+      }
+      fresh.size = outPos;
+      await this.swapSegment(seg, fresh);
       cleanedSegments++;
       removedRecords += removedHere;
     }
@@ -569,18 +626,16 @@ export class PartitionLog {
     return { cleanedSegments, removedRecords };
   }
 
-  /** Replaces a closed segment's contents: write `.cleaned`, rename to `.swap`, then over the `.log`. */
-  private async swapSegment(old: Segment, data: Buffer): Promise<void> {
+  /** Replaces a closed segment by its cleaned copy: `.cleaned` → `.swap` → `.log` (recovery finishes a half-done swap). */
+  private async swapSegment(old: Segment, fresh: Segment): Promise<void> {
     const path = logFile(this.dir, old.baseOffset);
-    await writeFile(path + '.cleaned', data);
     await rename(path + '.cleaned', path + '.swap');
     // The old inode stays readable through `old`'s open handle for in-flight reads.
     const oldFh = await old.handle();
+    // Stale indexes must not survive next to the new data if we crash before writing the new ones.
+    await unlink(old.indexPath).catch(() => {});
+    await unlink(old.timeIndexPath).catch(() => {});
     await rename(path + '.swap', path);
-    const fresh = new Segment(this.dir, old.baseOffset, false);
-    fresh.size = data.length;
-    const interval = this.config.indexIntervalBytes;
-    for (const b of scanBatches(data).batches) fresh.indexBatch(b.lastOffset, b.maxTimestamp, b.position, b.sizeInBytes, interval);
     fresh.maybeAppendTimeEntry();
     if (old.maxTimestamp > fresh.maxTimestamp) fresh.maxTimestamp = old.maxTimestamp; // keeps retention's clock
     fresh.nextOffset = old.nextOffset;
@@ -591,7 +646,7 @@ export class PartitionLog {
       await fresh.unlinkFiles();
       return;
     }
-    if (data.length === 0 && i < this.segments.length - 1) {
+    if (fresh.size === 0 && i < this.segments.length - 1) {
       this.segments.splice(i, 1);
       await fresh.unlinkFiles();
     } else {
@@ -609,6 +664,8 @@ export class PartitionLog {
     const seg = this.active;
     await seg.persistIndexes();
     await seg.sync();
+    await this.rollSync;
+    await this.advanceRecoveryPoint(seg.baseOffset);
     this.unflushedMessages = 0;
     this.lastFlushMs = Date.now();
   }
@@ -622,6 +679,8 @@ export class PartitionLog {
     active.maybeAppendTimeEntry();
     for (const s of this.segments) await s.persistIndexes();
     await active.sync();
+    await this.rollSync;
+    await this.advanceRecoveryPoint(active.baseOffset);
     for (const s of this.segments) await s.close();
     for (const d of [...this.pendingDeletes]) {
       if (d.timer) clearTimeout(d.timer);
