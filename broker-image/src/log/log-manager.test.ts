@@ -48,3 +48,28 @@ test('LogManager creates, spreads over log dirs, reloads and deletes partitions'
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('the scheduler runs retention and compaction on its intervals', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'tributary-lm-'));
+  try {
+    const lm = new LogManager({ logDirs: [root], retentionCheckIntervalMs: 20, cleanerBackoffMs: 20 });
+    await lm.startup();
+    const old = Date.now() - 10 * 24 * 3_600_000;
+    const del = await lm.getOrCreate('t', 0, { ...defaultLogConfig, segmentBytes: 500, retentionMs: 3_600_000, fileDeleteDelayMs: 0 });
+    const cmp = await lm.getOrCreate('c', 0, { ...defaultLogConfig, segmentBytes: 500, cleanupPolicy: ['compact'], fileDeleteDelayMs: 0 });
+    for (let i = 0; i < 20; i++) {
+      await del.append(buildBatch([{ key: 'k', value: 'x'.repeat(50), timestamp: old }]), { now: old });
+      await cmp.append(buildBatch([{ key: 'k', value: `v${i}`.padEnd(50, '.') }]));
+    }
+    const delSegs = del.segmentCount;
+    const cmpSize = cmp.sizeInBytes;
+    lm.startScheduler();
+    const deadline = Date.now() + 5000;
+    while ((del.segmentCount === delSegs || cmp.sizeInBytes === cmpSize) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(del.segmentCount, 1, 'expired segments deleted');
+    assert.ok(cmp.sizeInBytes < cmpSize, 'compacted');
+    await lm.closeAll();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 // A partition's segmented log: validated appends (offsets patched in place, one write per
 // append), index-guided reads, recovery, retention, DeleteRecords and compaction.
 
-import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.ts';
@@ -511,7 +511,9 @@ export class PartitionLog {
         let i = 0;
         if (cfg.retentionMs >= 0) {
           const cutoff = BigInt(now - cfg.retentionMs);
-          while (i < closed.length && closed[i].maxTimestamp < cutoff) victims.push(closed[i++]);
+          // A segment without timestamps (-1) ages by its file's modification time, as Kafka.
+          const age = async (seg: Segment) => seg.maxTimestamp >= 0n ? seg.maxTimestamp : BigInt(Math.floor((await stat(seg.logPath)).mtimeMs));
+          while (i < closed.length && (await age(closed[i])) < cutoff) victims.push(closed[i++]);
         }
         if (cfg.retentionBytes >= 0) {
           let excess = this.sizeInBytes - cfg.retentionBytes;

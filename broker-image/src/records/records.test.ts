@@ -137,3 +137,21 @@ test('scanBatches reports a truncated tail instead of throwing; patches keep or 
   assert.ok(batches[0].isValidCrc());
   assert.equal(decodeRecords(batches[0])[0].timestamp, 123456n);
 });
+
+test('a batch whose snappy payload is xerial-framed (as the Java producer writes) decodes', async () => {
+  const { setSnappyFraming } = await import('./compression/index.ts');
+  setSnappyFraming('xerial');
+  try {
+    const batch = buildBatch(Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100) })), { compression: 2 });
+    const b = new RecordBatch(batch);
+    assert.equal(b.recordsData.subarray(0, 8).toString('latin1'), '\x82SNAPPY\0');
+    validateBatch(b);
+    const recs = decodeRecords(b);
+    assert.equal(recs.length, 50);
+    assert.equal(recs[49].key!.toString(), 'k49');
+  } finally {
+    setSnappyFraming('raw');
+  }
+  const raw = new RecordBatch(buildBatch([{ value: 'x'.repeat(100) }], { compression: 2 }));
+  assert.notEqual(raw.recordsData.subarray(0, 8).toString('latin1'), '\x82SNAPPY\0');
+});
