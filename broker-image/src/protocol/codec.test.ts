@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  apiVersionsUnsupportedResponse, decodeRequest, decodeResponse, encodeRequest, encodeResponse,
+  apiVersionsUnsupportedResponse, decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodeResponseChunks,
   ProtocolError, supportedApis, UnsupportedApiError, UnsupportedVersionError,
 } from './codec.ts';
 import { readHexFixture } from './testing/samples.ts';
@@ -142,6 +142,25 @@ describe('supportedApis', () => {
       assert.ok(a, `API ${key} registered`);
       assert.equal(a.minVersion, 0);
       assert.equal(a.maxVersion, max, `API ${key} max version`);
+    }
+  });
+});
+
+describe('large record sets', () => {
+  test('Fetch responses with MiB record sets: one Buffer or zero-copy chunks, same bytes', () => {
+    const records = [0, 1, 2].map((i) => Buffer.alloc(1024 * 1024, i + 1));
+    for (const version of [4, 11, 12, 16]) {
+      const body = {
+        responses: [{ topic: 't', topicId: Buffer.alloc(16, 5), partitions: records.map((r, i) => ({ partitionIndex: i, highWatermark: 10n, records: r })) }],
+      };
+      const whole = encodeResponse(1, version, 99, body);
+      const chunks = encodeResponseChunks(1, version, 99, body);
+      assert.deepEqual(Buffer.concat(chunks), whole, `v${version}`);
+      assert.ok(chunks.includes(records[1]!), 'record set passed by reference');
+      assert.equal(whole.readInt32BE(0), whole.length - 4);
+      const { correlationId, body: back } = decodeResponse(1, version, whole.subarray(4));
+      assert.equal(correlationId, 99);
+      back.responses[0].partitions.forEach((p: any, i: number) => assert.deepEqual(p.records, records[i]));
     }
   });
 });

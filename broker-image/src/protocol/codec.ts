@@ -80,15 +80,32 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   return { header: { apiKey, apiVersion, correlationId, clientId }, body };
 }
 
-/** Encodes a response, size prefix included. */
-export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: any): Buffer {
+function responseWriter(apiKey: number, apiVersion: number, correlationId: number, body: any): Writer {
   const compiled = compileMessage(specOf(apiKey).response, apiVersion);
   const w = new Writer(1024);
-  w.pos = 4;
+  w.pos = 4; // size, patched in at the end
   writeResponseHeader(w, correlationId, responseHeaderVersion(apiKey, compiled.flexible));
   compiled.write(w, body);
-  w.buf.writeInt32BE(w.pos - 4, 0);
-  return w.finish();
+  return w;
+}
+
+/** Encodes a response, size prefix included. */
+export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: any): Buffer {
+  const out = responseWriter(apiKey, apiVersion, correlationId, body).finish();
+  out.writeInt32BE(out.length - 4, 0);
+  return out;
+}
+
+/**
+ * encodeResponse as a list of buffers, size prefix included, without copying
+ * large record sets into the output: for socket.cork()/write() per chunk or
+ * writev. The record buffers of `body` are part of the result.
+ */
+export function encodeResponseChunks(apiKey: number, apiVersion: number, correlationId: number, body: any): Buffer[] {
+  const w = responseWriter(apiKey, apiVersion, correlationId, body);
+  const chunks = w.finishChunks();
+  chunks[0]!.writeInt32BE(w.length - 4, 0);
+  return chunks;
 }
 
 /** Encodes a request, size prefix included (the broker's own client). */
@@ -98,8 +115,9 @@ export function encodeRequest(header: RequestHeader, body: any): Buffer {
   w.pos = 4;
   writeRequestHeader(w, header, requestHeaderVersion(compiled.flexible));
   compiled.write(w, body);
-  w.buf.writeInt32BE(w.pos - 4, 0);
-  return w.finish();
+  const out = w.finish();
+  out.writeInt32BE(out.length - 4, 0);
+  return out;
 }
 
 /** Decodes a response frame (the bytes after the int32 size). */
@@ -142,8 +160,9 @@ export function apiVersionsUnsupportedResponse(correlationId: number, ranges: re
     w.int16(a.minVersion);
     w.int16(a.maxVersion);
   }
-  w.buf.writeInt32BE(w.pos - 4, 0);
-  return w.finish();
+  const out = w.finish();
+  out.writeInt32BE(out.length - 4, 0);
+  return out;
 }
 
 export { API_VERSIONS_KEY };

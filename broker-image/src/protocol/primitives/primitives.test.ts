@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProtocolError } from './protocol-error.ts';
 import { Reader } from './reader.ts';
-import { Writer } from './writer.ts';
+import { REFERENCE_THRESHOLD, Writer } from './writer.ts';
 
 function roundTrip<T>(write: (w: Writer) => void, read: (r: Reader) => T): { value: T; bytes: Buffer } {
   const w = new Writer(1); // start tiny so every test exercises growth
@@ -207,5 +207,46 @@ describe('writer', () => {
 
   test('classic strings longer than 32767 bytes are refused', () => {
     assert.throws(() => new Writer().string('x'.repeat(40000)), ProtocolError);
+  });
+});
+
+describe('referenced byte fields', () => {
+  test('large buffers are referenced, small ones copied; finish() joins them in order', () => {
+    const big = Buffer.alloc(REFERENCE_THRESHOLD, 0xaa);
+    const big2 = Buffer.alloc(REFERENCE_THRESHOLD + 1, 0xbb);
+    const w = new Writer(8);
+    w.int32(1);
+    w.rawRef(big);
+    w.int16(2);
+    w.rawRef(Buffer.from('small'));
+    w.rawRef(big2);
+    w.rawRef(big2); // two references in a row
+    w.int8(3);
+    const chunks = w.finishChunks();
+    assert.ok(chunks.includes(big), 'the large buffer itself is a chunk');
+    assert.equal(w.length, 4 + big.length + 2 + 5 + 2 * big2.length + 1);
+    const joined = w.finish();
+    assert.deepEqual(Buffer.concat(chunks), joined);
+    const r = new Reader(joined);
+    assert.equal(r.int32(), 1);
+    assert.deepEqual(r.raw(big.length), big);
+    assert.equal(r.int16(), 2);
+    assert.equal(r.raw(5).toString(), 'small');
+    assert.deepEqual(r.raw(big2.length), big2);
+    assert.deepEqual(r.raw(big2.length), big2);
+    assert.equal(r.int8(), 3);
+    assert.equal(r.remaining(), 0);
+  });
+
+  test('inside a sized (tagged) value large buffers are copied, keeping it contiguous', () => {
+    const big = Buffer.alloc(REFERENCE_THRESHOLD * 2, 0xcc);
+    const w = new Writer(4);
+    w.int8(9);
+    w.sized(() => w.rawRef(big));
+    assert.equal(w.finishChunks().length, 1);
+    const r = new Reader(w.finish());
+    assert.equal(r.int8(), 9);
+    assert.equal(r.uvarint(), big.length);
+    assert.deepEqual(r.raw(big.length), big);
   });
 });

@@ -1,14 +1,26 @@
 // A growable big-endian writer over one Buffer: fields are written in place,
 // and the buffer doubles when full, so encoding allocates O(log n) times per
-// message rather than once per field. finish() returns a view, not a copy.
+// message rather than once per field. Large byte fields (record sets) are not
+// copied in: they are kept by reference between segments of the buffer, so a
+// 6 MiB Fetch response is copied once (finish) or not at all (finishChunks).
 
 import { ProtocolError } from './protocol-error.ts';
 
 const ZERO_UUID = Buffer.alloc(16);
 
+/** Byte fields at least this long are referenced rather than copied. */
+export const REFERENCE_THRESHOLD = 16 * 1024;
+
 export class Writer {
+  /** The buffer being written at `pos` (after a reference, the unused rest of the previous one). */
   buf: Buffer;
   pos = 0;
+  /** Completed segments: views of bytes written before a reference, and the referenced buffers. */
+  private segments: Buffer[] | null = null;
+  /** Bytes in `segments`. */
+  private segmented = 0;
+  /** >0 inside sized(), where everything must be contiguous. */
+  private sizedDepth = 0;
 
   constructor(initialCapacity = 256) {
     this.buf = Buffer.allocUnsafe(initialCapacity);
@@ -18,16 +30,47 @@ export class Writer {
   ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(this.buf.length * 2, 256);
     while (cap < need) cap *= 2;
     const next = Buffer.allocUnsafe(cap);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
 
-  /** The bytes written so far (a view of the internal buffer). */
+  /** Total bytes written. */
+  get length(): number {
+    return this.segmented + this.pos;
+  }
+
+  /** The bytes written as one Buffer: a view when nothing was referenced, else one copy. */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.segments === null) return this.buf.subarray(0, this.pos);
+    return Buffer.concat(this.finishChunks(), this.length);
+  }
+
+  /** The bytes written as a list of buffers, without copying (for writev / cork). */
+  finishChunks(): Buffer[] {
+    const tail = this.buf.subarray(0, this.pos);
+    if (this.segments === null) return [tail];
+    return tail.length > 0 ? [...this.segments, tail] : [...this.segments];
+  }
+
+  /**
+   * Appends src; a large one by reference, not copied (the caller must not
+   * modify it until the output is written out).
+   */
+  rawRef(src: Buffer): void {
+    if (src.length < REFERENCE_THRESHOLD || this.sizedDepth > 0) {
+      this.raw(src);
+      return;
+    }
+    const segments = (this.segments ??= []);
+    if (this.pos > 0) segments.push(this.buf.subarray(0, this.pos));
+    segments.push(src);
+    this.segmented += this.pos + src.length;
+    // Go on writing in the unused rest of the buffer: the segment views stay untouched.
+    this.buf = this.buf.subarray(this.pos);
+    this.pos = 0;
   }
 
   int8(v: number): void {
@@ -200,7 +243,12 @@ export class Writer {
     this.ensure(1);
     const start = this.pos + 1;
     this.pos = start;
-    write();
+    this.sizedDepth++;
+    try {
+      write();
+    } finally {
+      this.sizedDepth--;
+    }
     const end = this.pos;
     const size = end - start;
     let lenBytes = 1;

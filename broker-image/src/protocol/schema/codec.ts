@@ -344,7 +344,8 @@ function compilePrimitive(t: PrimitiveType, path: string, version: number, flexi
         : { enc: (w, v) => w.string(v === null ? notNull(path, version) : v), dec: (r) => r.string(), minSize: 2 };
     case 'bytes':
     case 'records': {
-      // records may be given as a list of buffers (log segment slices) to avoid a concat.
+      // records may be given as a list of buffers (log segment slices) to avoid a concat;
+      // large ones are referenced by the writer, not copied.
       const enc: Enc = (w, v) => {
         if (v === null) {
           if (!nullable) notNull(path, version);
@@ -352,16 +353,11 @@ function compilePrimitive(t: PrimitiveType, path: string, version: number, flexi
           else w.int32(-1);
           return;
         }
-        if (Array.isArray(v)) {
-          const n = totalLength(v);
-          if (flexible) w.uvarint(n + 1);
-          else w.int32(n);
-          w.ensure(n);
-          for (const b of v) w.raw(b);
-          return;
-        }
-        if (flexible) w.compactBytes(v);
-        else w.bytes(v);
+        const n = Array.isArray(v) ? totalLength(v) : v.length;
+        if (flexible) w.uvarint(n + 1);
+        else w.int32(n);
+        if (Array.isArray(v)) for (const b of v) w.rawRef(b);
+        else w.rawRef(v);
       };
       const dec: Dec = flexible
         ? (nullable ? (r) => r.compactNullableBytes() : (r) => r.compactBytes())
