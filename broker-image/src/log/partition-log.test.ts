@@ -268,7 +268,14 @@ test('compaction keeps the latest value per key, drops old tombstones, preserves
   assert.deepEqual(byKey.get('d'), [{ offset: 18n, value: 'd1' }]);
   // Offsets strictly increase with gaps.
   for (let i = 1; i < recs.length; i++) assert.ok(recs[i].offset > recs[i - 1].offset);
-  // Later, the tombstone is past delete.retention.ms and goes.
+  // The first cleaning stamped the tombstone's batch with a delete horizon (KIP-534); its record keeps its timestamp.
+  const tomb = scanBatches(await log.read(15n, 1)).batches[0];
+  assert.ok(tomb.hasDeleteHorizon);
+  assert.equal(tomb.baseTimestamp, 3500n);
+  assert.equal(decodeRecords(tomb).find((r) => r.offset === 15n)!.timestamp, 2000n);
+  await log.compact(3000);
+  assert.ok((await readAll(log)).some((r) => r.key === 'c'), 'kept until the horizon');
+  // Later, the tombstone is past its delete horizon and goes.
   await log.compact(10_000);
   const after = await readAll(log);
   assert.equal(after.find((r) => r.key === 'c'), undefined);

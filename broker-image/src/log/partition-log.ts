@@ -557,12 +557,11 @@ export class PartitionLog {
       for (const r of decodeRecords(b)) if (r.key) latest.set(r.key.toString('latin1'), r.offset);
     });
     for (const s of segs) await collect(s, s === activeSeg ? activeEnd : s.size);
-    const tombstoneCutoff = BigInt(now - cfg.deleteRetentionMs);
     let cleanedSegments = 0;
     let removedRecords = 0;
     for (const seg of cleanable) {
-      const dropTombstones = seg.maxTimestamp < tombstoneCutoff;
       let removedHere = 0;
+      let changed = false;
       const fresh = new Segment(this.dir, seg.baseOffset, false);
       const cleanedPath = logFile(this.dir, seg.baseOffset) + '.cleaned';
       const out = await open(cleanedPath, 'w');
@@ -587,6 +586,10 @@ export class PartitionLog {
         await scanSegment(seg, 0, seg.size, false, -1n, async (b) => {
           if (b.isControl) return emit(Buffer.from(b.bytes));
           const records = decodeRecords(b);
+          // Tombstones (KIP-534): the first cleaning stamps the batch with a delete horizon
+          // (now + delete.retention.ms); cleanings after the horizon drop them.
+          const horizon = b.hasDeleteHorizon ? b.baseTimestamp : null;
+          const dropTombstones = horizon !== null && BigInt(now) >= horizon;
           const keep = records.filter((r) => {
             if (!r.key) return false;
             if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
@@ -594,7 +597,9 @@ export class PartitionLog {
             return true;
           });
           removedHere += records.length - keep.length;
-          if (keep.length === records.length) return emit(Buffer.from(b.bytes));
+          const keepsTombstone = keep.some((r) => r.value === null);
+          if (keep.length === records.length && (!keepsTombstone || horizon !== null)) return emit(Buffer.from(b.bytes));
+          changed = true;
           if (keep.length === 0) return;
           // Survivors are re-encoded with the batch's codec, keeping their offsets (gaps) and the batch's range.
           const builder = new RecordBatchBuilder({
@@ -602,6 +607,7 @@ export class PartitionLog {
             producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence,
             transactional: b.isTransactional, logAppendTime: b.isLogAppendTime, now: Number(b.maxTimestamp),
             lastOffsetDelta: b.lastOffsetDelta,
+            deleteHorizonMs: keepsTombstone ? horizon ?? BigInt(now + cfg.deleteRetentionMs) : undefined,
           });
           for (const r of keep) builder.add({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta });
           return emit(builder.build());
@@ -611,11 +617,11 @@ export class PartitionLog {
           await out.write(data, 0, data.length, outPos);
           outPos += data.length;
         }
-        if (removedHere > 0) await out.sync();
+        if (changed) await out.sync();
       } finally {
         await out.close();
       }
-      if (removedHere === 0) {
+      if (!changed) {
         await unlink(cleanedPath).catch(() => {});
         continue;
       }
