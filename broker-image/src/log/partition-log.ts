@@ -50,7 +50,7 @@ interface ScanOutcome { end: number; truncatedAt: number | null; reason?: string
  * backwards, and reports where the valid data ends.
  */
 async function scanSegment(seg: Segment, from: number, to: number, check: boolean, minOffset: bigint,
-  visit: (b: RecordBatch, pos: number) => void | Promise<void>): Promise<ScanOutcome> {
+  visit: (b: RecordBatch, pos: number) => void | boolean | Promise<void>): Promise<ScanOutcome> {
   let pos = from;
   let expected = minOffset;
   while (pos < to) {
@@ -73,7 +73,8 @@ async function scanSegment(seg: Segment, from: number, to: number, check: boolea
       }
       expected = b.nextOffset;
       const p = visit(b, at);
-      if (p) await p;
+      if (p === false) return { end: at, truncatedAt: null }; // the visitor has what it wanted
+      if (p instanceof Promise) await p;
     }
     pos += scan.validBytes;
     if (scan.error) return { end: pos, truncatedAt: pos, reason: scan.error.message };
@@ -419,7 +420,10 @@ export class PartitionLog {
       const from = seg.timeLookup(timestamp);
       let hit: RecordBatch | null = null;
       await scanSegment(seg, from, seg.size, false, -1n, (b) => {
-        if (!hit && b.maxTimestamp >= timestamp && b.lastOffset >= this.startOffset) hit = new RecordBatch(Buffer.from(b.bytes));
+        if (b.maxTimestamp >= timestamp && b.lastOffset >= this.startOffset) {
+          hit = new RecordBatch(Buffer.from(b.bytes));
+          return false;
+        }
       });
       const batch = hit as RecordBatch | null;
       if (!batch) continue;
