@@ -89,9 +89,22 @@ export class Segment {
     return s;
   }
 
+  private opening: Promise<FileHandle> | null = null;
+
+  /** The open file (opened once on first use; concurrent callers share the open). */
   async handle(): Promise<FileHandle> {
-    if (!this.fh) this.fh = await open(this.logPath, this.writable ? 'r+' : 'r');
-    return this.fh;
+    if (this.fh) return this.fh;
+    if (!this.opening) {
+      this.opening = open(this.logPath, this.writable ? 'r+' : 'r').then((fh) => {
+        this.fh = fh;
+        this.opening = null;
+        return fh;
+      }, (err) => {
+        this.opening = null;
+        throw err;
+      });
+    }
+    return this.opening;
   }
 
   async makeWritable(): Promise<void> {
