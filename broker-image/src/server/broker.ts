@@ -16,6 +16,8 @@ import type { CoordinationStore } from '../cluster/store/coordination-store.ts';
 import { INTERNAL_TOPICS, TopicRegistry, type TopicInfo } from '../cluster/topic-registry.ts';
 import { ErrorCode, KafkaError } from '../protocol/errors.ts';
 import { ProducerIdManager } from '../coordinator/producers/producer-id-manager.ts';
+import { GroupCoordinator } from '../coordinator/groups/group-coordinator.ts';
+import { OffsetsTopicStore } from '../coordinator/offsets-topic.ts';
 import { parseProperties } from '../config/properties.ts';
 import { Connection } from './connection.ts';
 import { allHandlers } from './handlers/index.ts';
@@ -41,6 +43,7 @@ export class Broker {
   topics!: TopicRegistry;
   partitions!: PartitionManager;
   producerIds!: ProducerIdManager;
+  groups!: GroupCoordinator;
   /** The listeners with their bound ports, and the addresses clients are told. */
   boundListeners: Listener[] = [];
   advertisedListeners: Listener[] = [];
@@ -152,6 +155,7 @@ export class Broker {
     this.accepting = false;
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of this.connections) c.close('shutdown');
+    this.groups?.close();
     if (this.httpServer) await new Promise<void>((r) => this.httpServer!.close(() => r()));
     await this.partitions?.closeAll();
     await this.store?.close();
@@ -171,8 +175,23 @@ export class Broker {
     const started = Date.now();
     await this.partitions.openAll();
     this.logger.info({ topics: this.topics.all().length, ms: Date.now() - started }, 'logs loaded');
+    await this.loadGroups();
     this.partitions.startCleaner(Math.min(this.config.logRetentionCheckIntervalMs, Math.max(this.config.logCleanerBackoffMs, 1)));
     await this.listen();
+  }
+
+  /** The group coordinator, with its state replayed from `__consumer_offsets`. */
+  private async loadGroups(): Promise<void> {
+    const store = new OffsetsTopicStore(this);
+    const c = this.config;
+    this.groups = new GroupCoordinator(store, {
+      initialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
+      minSessionTimeoutMs: c.groupMinSessionTimeoutMs,
+      maxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,
+      offsetsRetentionMs: c.offsetsRetentionMinutes * 60_000,
+    });
+    const records = await store.replay((key, value) => this.groups.loadRecord(key, value));
+    if (records > 0) this.logger.info({ records }, 'group coordinator loaded');
   }
 
   private async listen(): Promise<void> {

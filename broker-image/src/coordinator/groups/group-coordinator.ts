@@ -23,8 +23,6 @@ import {
   groupMetadataValue, offsetCommitKey, offsetCommitValue,
 } from './offsets-topic-records.ts';
 
-/** Kafka's NON_EMPTY_GROUP, missing from protocol/errors.ts. */
-const NON_EMPTY_GROUP = 68;
 const NO_OFFSET = -1n;
 const EMPTY = Buffer.alloc(0);
 
@@ -661,7 +659,7 @@ export class GroupCoordinator {
     if (!groupId) return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (!group.is('Empty')) return NON_EMPTY_GROUP;
+    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
     const tombstones = [...group.offsets].flatMap(([topic, partitions]) => [...partitions.keys()].map((p) => offsetCommitKey(groupId, topic, p)));
     tombstones.push(groupMetadataKey(groupId));
     this.unloadGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -681,7 +679,7 @@ export class GroupCoordinator {
     const group = this.groups.get(req.groupId);
     if (!group || group.is('Dead')) return groupError(ErrorCode.GROUP_ID_NOT_FOUND);
     const subscribed = this.subscribedTopics(group);
-    if (subscribed === null) return groupError(NON_EMPTY_GROUP);
+    if (subscribed === null) return groupError(ErrorCode.NON_EMPTY_GROUP);
     const topics = await Promise.all(req.topics.map(async (topic) => ({
       name: topic.name,
       partitions: await Promise.all(topic.partitions.map(async ({ partitionIndex }) => {

@@ -10,6 +10,8 @@ import { deleteTopics } from './delete-topics.ts';
 import { describeCluster } from './describe-cluster.ts';
 import { describeConfigs } from './describe-configs.ts';
 import { fetch } from './fetch.ts';
+import { findCoordinator } from './find-coordinator.ts';
+import { groupHandlers } from './groups.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { initProducerId } from './init-producer-id.ts';
@@ -33,4 +35,6 @@ export const allHandlers: ApiHandler[] = [
   incrementalAlterConfigs,
   describeCluster,
   initProducerId,
+  findCoordinator,
+  ...groupHandlers,
 ];
