@@ -74,38 +74,46 @@ export class Writer {
   }
 
   int8(v: number): void {
-    this.ensure(1);
-    this.buf.writeInt8(v, this.pos++);
+    if (this.pos + 1 > this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = v & 0xff;
   }
 
   uint8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
+    if (this.pos + 1 > this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = v & 0xff;
   }
 
   bool(v: boolean): void {
-    this.ensure(1);
+    if (this.pos + 1 > this.buf.length) this.ensure(1);
     this.buf[this.pos++] = v ? 1 : 0;
   }
 
   int16(v: number): void {
-    this.ensure(2);
-    this.pos = this.buf.writeInt16BE(v, this.pos);
+    if (this.pos + 2 > this.buf.length) this.ensure(2);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = (v >>> 8) & 0xff;
+    buf[p + 1] = v & 0xff;
+    this.pos = p + 2;
   }
 
   uint16(v: number): void {
-    this.ensure(2);
-    this.pos = this.buf.writeUInt16BE(v, this.pos);
+    this.int16(v);
   }
 
   int32(v: number): void {
-    this.ensure(4);
-    this.pos = this.buf.writeInt32BE(v, this.pos);
+    if (this.pos + 4 > this.buf.length) this.ensure(4);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = (v >>> 24) & 0xff;
+    buf[p + 1] = (v >>> 16) & 0xff;
+    buf[p + 2] = (v >>> 8) & 0xff;
+    buf[p + 3] = v & 0xff;
+    this.pos = p + 4;
   }
 
   uint32(v: number): void {
-    this.ensure(4);
-    this.pos = this.buf.writeUInt32BE(v, this.pos);
+    this.int32(v);
   }
 
   int64(v: bigint | number): void {
@@ -164,28 +172,48 @@ export class Writer {
   }
 
   /** Writes s as UTF-8 after its length (int16, or unsigned varint N+1 when compact). */
+  /**
+   * Writes s's bytes at `at` if it is short and pure ASCII (the common case:
+   * topic names, client ids), returning the count; -1 otherwise (nothing written).
+   */
+  private ascii(s: string, at: number): number {
+    const n = s.length;
+    if (n > 64) return -1;
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return -1;
+      buf[at + i] = c;
+    }
+    return n;
+  }
+
+  /** Writes s as UTF-8 after its length (int16, or unsigned varint N+1 when compact). */
   private utf8(s: string, compact: boolean): void {
     // Worst case 3 bytes per UTF-16 unit; write, then fix up if the guess was off.
     const max = s.length * 3;
     if (compact) {
-      const n = max < 0x7f ? -1 : Buffer.byteLength(s, 'utf8');
-      if (n < 0) {
+      if (max < 0x7f) {
         // Length fits one varint byte whatever the encoding turns out to be.
         this.ensure(1 + max);
         const start = this.pos + 1;
-        const written = this.buf.write(s, start, max, 'utf8');
+        let written = this.ascii(s, start);
+        if (written < 0) written = this.buf.write(s, start, max, 'utf8');
         this.buf[this.pos] = written + 1;
         this.pos = start + written;
       } else {
+        const n = Buffer.byteLength(s, 'utf8');
         this.uvarint(n + 1);
         this.ensure(n);
         this.pos += this.buf.write(s, this.pos, n, 'utf8');
       }
     } else {
       this.ensure(2 + max);
-      const written = this.buf.write(s, this.pos + 2, max, 'utf8');
+      let written = this.ascii(s, this.pos + 2);
+      if (written < 0) written = this.buf.write(s, this.pos + 2, max, 'utf8');
       if (written > 0x7fff) throw new ProtocolError(`string of ${written} bytes is too long`);
-      this.buf.writeInt16BE(written, this.pos);
+      this.buf[this.pos] = written >>> 8;
+      this.buf[this.pos + 1] = written & 0xff;
       this.pos += 2 + written;
     }
   }

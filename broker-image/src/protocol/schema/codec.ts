@@ -126,9 +126,14 @@ interface CompiledStruct {
 
 interface Step {
   name: string;
+  path: string;
   enc: Enc;
   dec: Dec;
   def: () => any;
+  /** Default used when encoding an absent property. */
+  encDef: () => any;
+  /** Writer/Reader method name when the field is one call. */
+  inline: string | null;
 }
 
 interface TaggedStep extends Step {
@@ -140,7 +145,7 @@ function compileStruct(path: string, fields: FieldSpec[], version: number, flexi
   const regular: Step[] = [];
   const tagged: TaggedStep[] = [];
   // Per declared field, in order: how to produce its decoded value.
-  const decodeOrder: { name: string; kind: 'regular' | 'tagged' | 'absent'; dec: Dec; def: () => any }[] = [];
+  const decodeOrder: { name: string; kind: 'regular' | 'tagged' | 'absent'; dec: Dec; def: () => any; inline: string | null }[] = [];
   const defaultChecks: { name: string; isDefault: (v: any) => boolean }[] = [];
   let minSize = flexible ? 1 : 0;
 
@@ -150,7 +155,7 @@ function compileStruct(path: string, fields: FieldSpec[], version: number, flexi
     const present = inVersions(f.versions, version);
     defaultChecks.push({ name: f.name, isDefault: isDefaultFn(f, fpath, version, flexible, def) });
     if (!present) {
-      decodeOrder.push({ name: f.name, kind: 'absent', dec: null as unknown as Dec, def });
+      decodeOrder.push({ name: f.name, kind: 'absent', dec: null as unknown as Dec, def, inline: null });
       continue;
     }
     const isTagged = flexible && inVersions(f.taggedVersions, version);
@@ -158,15 +163,15 @@ function compileStruct(path: string, fields: FieldSpec[], version: number, flexi
     const { enc, dec, minSize: fmin } = compileField(f, fpath, version, flexible, nullable);
     // A null default (nullable in some versions) encodes as the type's empty value where this version forbids null.
     const encDef = def() === null && !nullable ? nonNullDefault(f) : def;
-    const encWithDefault: Enc = (w, v) => enc(w, v === undefined ? encDef() : v);
+    const inline = f.type.startsWith('[]') || f.type === 'struct' ? null : inlineMethod(f.type, flexible, nullable);
     if (isTagged) {
       if (f.tag === undefined) throw new Error(`${fpath}: taggedVersions without a tag`);
       const isDefault = defaultChecks[defaultChecks.length - 1]!.isDefault;
-      tagged.push({ name: f.name, enc, dec, def, tag: f.tag, isDefault });
-      decodeOrder.push({ name: f.name, kind: 'tagged', dec, def });
+      tagged.push({ name: f.name, path: fpath, enc, dec, def, encDef, inline, tag: f.tag, isDefault });
+      decodeOrder.push({ name: f.name, kind: 'tagged', dec, def, inline });
     } else {
-      regular.push({ name: f.name, enc: encWithDefault, dec, def });
-      decodeOrder.push({ name: f.name, kind: 'regular', dec, def });
+      regular.push({ name: f.name, path: fpath, enc, dec, def, encDef, inline });
+      decodeOrder.push({ name: f.name, kind: 'regular', dec, def, inline });
       minSize += fmin;
     }
   }
@@ -176,19 +181,9 @@ function compileStruct(path: string, fields: FieldSpec[], version: number, flexi
   }
   const byTag = new Map(tagged.map((t) => [t.tag, t]));
 
-  const nRegular = regular.length;
+  // Tagged-field section writer (rarely non-empty: kept as a closure).
   const nTagged = tagged.length;
-  const enc: Enc = (w, obj) => {
-    const o = obj ?? {};
-    for (let i = 0; i < nRegular; i++) {
-      const s = regular[i]!;
-      s.enc(w, o[s.name]);
-    }
-    if (!flexible) return;
-    if (nTagged === 0) {
-      w.uvarint(0);
-      return;
-    }
+  const writeTagged = (w: Writer, o: any): void => {
     let count = 0;
     for (let i = 0; i < nTagged; i++) {
       const s = tagged[i]!;
@@ -204,26 +199,68 @@ function compileStruct(path: string, fields: FieldSpec[], version: number, flexi
       w.sized(() => s.enc(w, v));
     }
   };
-
-  const nFields = decodeOrder.length;
   const onTag = (obj: any) => (tag: number, sub: Reader): boolean => {
     const s = byTag.get(tag);
     if (!s) return false;
     obj[s.name] = s.dec(sub);
     return true;
   };
-  const dec: Dec = (r) => {
-    const obj: any = {};
-    for (let i = 0; i < nFields; i++) {
-      const d = decodeOrder[i]!;
-      obj[d.name] = d.kind === 'regular' ? d.dec(r) : d.def();
-    }
-    if (flexible) {
-      if (nTagged === 0) r.taggedFields();
-      else r.taggedFields(onTag(obj));
-    }
-    return obj;
+
+  // Generated code: one function per struct and version, reading into an object
+  // literal (one hidden class) and writing with direct Writer calls. Closures
+  // and constants are passed in as arguments; property names are JSON-quoted.
+  const argValues: unknown[] = [];
+  const bind = (value: unknown): string => {
+    argValues.push(value);
+    return `a${argValues.length - 1}`;
   };
+  const constant = (value: unknown, factory: () => any): string => {
+    if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+    if (typeof value === 'bigint') return `${value}n`;
+    return `${bind(factory)}()`;
+  };
+  const notNullFor = (fpath: string) => bind(() => notNull(fpath, version));
+
+  const decParts: string[] = [];
+  for (const d of decodeOrder) {
+    const key = JSON.stringify(d.name);
+    if (d.kind === 'regular') {
+      decParts.push(`${key}: ${d.inline ? `r.${d.inline}()` : `${bind(d.dec)}(r)`}`);
+    } else {
+      decParts.push(`${key}: ${constant(d.def(), d.def)}`);
+    }
+  }
+  const decSrc = `return function decode(r) {
+  const o = { ${decParts.join(', ')} };
+  ${!flexible ? '' : nTagged === 0 ? 'r.taggedFields();' : `r.taggedFields(${bind(onTag)}(o));`}
+  return o;
+};`;
+
+  const encLines: string[] = [];
+  for (const s of regular) {
+    const key = JSON.stringify(s.name);
+    encLines.push(`v = o[${key}];`);
+    encLines.push(`if (v === undefined) v = ${constant(s.encDef(), s.encDef)};`);
+    if (s.inline) {
+      if (s.inline.toLowerCase().includes('string') && !s.inline.startsWith('compactNullable') && s.inline !== 'nullableString') {
+        encLines.push(`if (v === null) ${notNullFor(s.path)}();`);
+      }
+      encLines.push(`w.${s.inline}(v);`);
+    } else {
+      encLines.push(`${bind(s.enc)}(w, v);`);
+    }
+  }
+  const encSrc = `return function encode(w, o) {
+  if (o == null) o = {};
+  let v;
+  ${encLines.join('\n  ')}
+  ${!flexible ? '' : nTagged === 0 ? 'w.uvarint(0);' : `${bind(writeTagged)}(w, o);`}
+};`;
+  const names = argValues.map((_, i) => `a${i}`);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const dec = new Function(...names, decSrc)(...argValues) as Dec;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const enc = new Function(...names, encSrc)(...argValues) as Enc;
 
   const isDefault = (v: any): boolean => {
     if (v === null || v === undefined) return true;
@@ -320,6 +357,18 @@ function compileField(f: FieldSpec, path: string, version: number, flexible: boo
     return { enc, dec, minSize: flexible ? 1 : 4 };
   }
   return compilePrimitive(t as PrimitiveType, path, version, flexible, nullable);
+}
+
+/** Writer/Reader methods for the types whose encoding is one method call. */
+function inlineMethod(t: string, flexible: boolean, nullable: boolean): string | null {
+  switch (t) {
+    case 'int8': case 'int16': case 'uint16': case 'int32': case 'uint32': case 'int64': case 'float64':
+      return t;
+    case 'string':
+      return flexible ? (nullable ? 'compactNullableString' : 'compactString') : (nullable ? 'nullableString' : 'string');
+    default:
+      return null;
+  }
 }
 
 function compilePrimitive(t: PrimitiveType, path: string, version: number, flexible: boolean, nullable: boolean): CompiledField {
