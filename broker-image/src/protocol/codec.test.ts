@@ -87,6 +87,11 @@ describe('hand-made fixtures, byte for byte', () => {
     assert.equal(body.errorCode, 35);
     assert.deepEqual(body.apiKeys.find((a: any) => a.apiKey === 18), { apiKey: 18, minVersion: 0, maxVersion: 4 });
     assert.deepEqual(body.apiKeys, supportedApis());
+    // A client that asked for v3 reads the v0-format fallback too.
+    const asV3 = decodeResponse(18, 3, framePayload(apiVersionsUnsupportedResponse(8)));
+    assert.equal(asV3.correlationId, 8);
+    assert.equal(asV3.body.errorCode, 35);
+    assert.deepEqual(asV3.body.apiKeys, supportedApis());
   });
 });
 

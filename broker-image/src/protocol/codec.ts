@@ -120,11 +120,18 @@ export function encodeRequest(header: RequestHeader, body: any): Buffer {
   return out;
 }
 
-/** Decodes a response frame (the bytes after the int32 size). */
+/**
+ * Decodes a response frame (the bytes after the int32 size). An ApiVersions
+ * response carrying UNSUPPORTED_VERSION is read as v0, whatever version was
+ * asked: that is how a KIP-511 broker answers a version it does not know.
+ */
 export function decodeResponse(apiKey: number, apiVersion: number, frame: Buffer): { correlationId: number; body: any } {
-  const compiled = compileMessage(specOf(apiKey).response, apiVersion);
+  let compiled = compileMessage(specOf(apiKey).response, apiVersion);
   const r = new Reader(frame);
   const correlationId = readResponseHeader(r, responseHeaderVersion(apiKey, compiled.flexible));
+  if (apiKey === API_VERSIONS_KEY && apiVersion > 0 && r.remaining() >= 2 && frame.readInt16BE(r.offset) === ErrorCode.UNSUPPORTED_VERSION) {
+    compiled = compileMessage(specOf(apiKey).response, 0);
+  }
   return { correlationId, body: compiled.read(r) };
 }
 
