@@ -9,10 +9,25 @@ export class UsageError extends Error {
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: joinNegativeValues(args), options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** `--throughput -1` as Kafka's tools accept it: a negative number is a value, not a flag. */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (args[i].startsWith('--') && !args[i].includes('=') && next !== undefined && /^-\d+$/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 /** `key=value` pairs (repeated --config / --override / --property flags). */
@@ -39,4 +54,23 @@ export function intFlag(value: string | undefined, flag: string, dflt?: number):
   const n = Number(value);
   if (!Number.isInteger(n)) throw new UsageError(`--${flag} expects an integer, got '${value}'`);
   return n;
+}
+
+/**
+ * Kafka's tools take several values after some flags (`--producer-props a=1 b=2`);
+ * rewrite those into repeated flags so parseArgs can read them.
+ */
+export function expandMultiValueFlags(args: string[], flags: string[]): string[] {
+  const out: string[] = [];
+  let current: string | null = null;
+  for (const arg of args) {
+    if (arg.startsWith('--')) {
+      current = flags.includes(arg) ? arg : null;
+      if (!current) out.push(arg);
+      continue;
+    }
+    if (current) out.push(current, arg);
+    else out.push(arg);
+  }
+  return out;
 }

@@ -5,12 +5,12 @@
 import { BrokerConnection } from '../../client/connection.ts';
 import { partitionCount, produceBatch } from '../../client/topic-client.ts';
 import { codecId } from '../../records/compression/index.ts';
-import { intFlag, keyValues, parseFlags, requireFlag, UsageError } from '../usage.ts';
+import { expandMultiValueFlags, intFlag, keyValues, parseFlags, requireFlag, UsageError } from '../usage.ts';
 
 const REPORT_INTERVAL_MS = 5000;
 
 export async function producerPerfTest(args: string[]): Promise<number> {
-  const f = parseFlags(args, {
+  const f = parseFlags(expandMultiValueFlags(args, ['--producer-props']), {
     topic: { type: 'string' }, 'num-records': { type: 'string' }, 'record-size': { type: 'string' },
     throughput: { type: 'string' }, 'producer-props': { type: 'string', multiple: true },
     'bootstrap-server': { type: 'string' },
@@ -36,7 +36,8 @@ export async function producerPerfTest(args: string[]): Promise<number> {
   const conn = await BrokerConnection.open(bootstrap, 'producer-perf-test');
   try {
     const partitions = await partitionCount(conn, topic);
-    const perBatch = Math.max(1, Math.floor(batchSize / recordSize));
+    // A record costs its value plus ~12 bytes of framing (length, deltas, key, headers).
+    const perBatch = Math.max(1, Math.floor((batchSize - 61) / (recordSize + 12)));
     const payload = Buffer.alloc(recordSize, 'x');
     const stats = new Stats();
     const start = Date.now();
