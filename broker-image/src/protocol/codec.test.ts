@@ -78,6 +78,31 @@ describe('hand-made fixtures, byte for byte', () => {
     assert.equal(encodeRequest(header, body).toString('hex'), bytes.toString('hex'));
   });
 
+  test('Fetch v16 response: tagged currentLeader and nodeEndpoints, defaults omitted', () => {
+    const bytes = fixture('fetch-v16-response');
+    const topicId = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+    const body = {
+      responses: [{
+        topicId,
+        partitions: [{
+          partitionIndex: 0, errorCode: 6, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
+          abortedTransactions: null, records: null,
+          currentLeader: { leaderId: 2, leaderEpoch: 5 },
+          divergingEpoch: { epoch: -1, endOffset: -1n }, // default: not written
+        }],
+      }],
+      nodeEndpoints: [{ nodeId: 2, host: 'b2', port: 9092, rack: null }],
+    };
+    assert.equal(encodeResponse(1, 16, 9, body).toString('hex'), bytes.toString('hex'));
+    const { correlationId, body: back } = decodeResponse(1, 16, framePayload(bytes));
+    assert.equal(correlationId, 9);
+    const p = back.responses[0].partitions[0];
+    assert.deepEqual(p.currentLeader, { leaderId: 2, leaderEpoch: 5 });
+    assert.deepEqual(p.snapshotId, { endOffset: -1n, epoch: -1 });
+    assert.equal(p.records, null);
+    assert.deepEqual(back.nodeEndpoints, [{ nodeId: 2, host: 'b2', port: 9092, rack: null }]);
+  });
+
   test('KIP-511 fallback: v0 response with error 35 and the ranges', () => {
     const bytes = fixture('api-versions-unsupported-response');
     const encoded = apiVersionsUnsupportedResponse(42, [{ apiKey: 18, minVersion: 0, maxVersion: 4 }]);
