@@ -31,7 +31,7 @@ export class Reader {
 
   int8(): number {
     if (this.offset + 1 > this.end) this.need(1, 'int8');
-    return this.buf.readInt8(this.offset++);
+    return (this.buf[this.offset++]! << 24) >> 24;
   }
 
   uint8(): number {
@@ -44,31 +44,35 @@ export class Reader {
   }
 
   int16(): number {
-    if (this.offset + 2 > this.end) this.need(2, 'int16');
-    const v = this.buf.readInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    const o = this.offset;
+    if (o + 2 > this.end) this.need(2, 'int16');
+    const buf = this.buf;
+    this.offset = o + 2;
+    return (((buf[o]! << 8) | buf[o + 1]!) << 16) >> 16;
   }
 
   uint16(): number {
-    if (this.offset + 2 > this.end) this.need(2, 'uint16');
-    const v = this.buf.readUInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    const o = this.offset;
+    if (o + 2 > this.end) this.need(2, 'uint16');
+    const buf = this.buf;
+    this.offset = o + 2;
+    return (buf[o]! << 8) | buf[o + 1]!;
   }
 
   int32(): number {
-    if (this.offset + 4 > this.end) this.need(4, 'int32');
-    const v = this.buf.readInt32BE(this.offset);
-    this.offset += 4;
-    return v;
+    const o = this.offset;
+    if (o + 4 > this.end) this.need(4, 'int32');
+    const buf = this.buf;
+    this.offset = o + 4;
+    return (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
   }
 
   uint32(): number {
-    if (this.offset + 4 > this.end) this.need(4, 'uint32');
-    const v = this.buf.readUInt32BE(this.offset);
-    this.offset += 4;
-    return v;
+    const o = this.offset;
+    if (o + 4 > this.end) this.need(4, 'uint32');
+    const buf = this.buf;
+    this.offset = o + 4;
+    return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
   }
 
   int64(): bigint {
