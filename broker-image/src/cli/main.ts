@@ -6,6 +6,7 @@ import { topics } from './commands/topics.ts';
 import { consoleProducer } from './commands/console-producer.ts';
 import { consoleConsumer } from './commands/console-consumer.ts';
 import { producerPerfTest } from './commands/producer-perf-test.ts';
+import { consumerGroups } from './commands/consumer-groups.ts';
 import { UsageError } from './usage.ts';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   'topics': { run: topics, summary: 'topics --bootstrap-server H:P --create|--list|--describe|--alter|--delete ...' },
   'console-producer': { run: consoleProducer, summary: 'console-producer --bootstrap-server H:P --topic T [--property parse.key=true --property key.separator=:]' },
   'console-consumer': { run: consoleConsumer, summary: 'console-consumer --bootstrap-server H:P --topic T [--from-beginning] [--max-messages N]' },
+  'consumer-groups': { run: consumerGroups, summary: 'consumer-groups --bootstrap-server H:P --list|--describe --group G|--reset-offsets --group G --topic T --to-earliest [--execute]|--delete --group G' },
   'producer-perf-test': { run: producerPerfTest, summary: 'producer-perf-test --topic T --num-records N --record-size B --throughput R --producer-props bootstrap.servers=H:P' },
 };
 
