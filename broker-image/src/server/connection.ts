@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder, FrameTooLargeError } from '../protocol/framing.ts';
-import { apiVersionsUnsupportedResponse, decodeRequest, encodeResponse } from '../protocol/codec.ts';
+import { apiVersionsUnsupportedResponse, decodeRequest, encodeResponseChunks } from '../protocol/codec.ts';
 import { UnsupportedVersionError } from '../protocol/codec.ts';
 import type { Listener } from '../config/broker-config.ts';
 import type { Broker } from './broker.ts';
@@ -69,8 +69,7 @@ export class Connection {
         const frame = this.pending.shift()!;
         const response = await this.handle(frame);
         if (response && !this.closed) {
-          this.broker.metrics.bytesOut.inc(response.length);
-          if (!this.socket.write(response)) {
+          if (!this.write(response)) {
             this.socket.pause();
             await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
             if (!this.closed) this.socket.resume();
@@ -82,15 +81,29 @@ export class Connection {
     }
   }
 
-  /** The encoded response for one request frame, or null for none. Never throws. */
-  private async handle(frame: Buffer): Promise<Buffer | null> {
+  /** Writes a response's chunks as one corked burst (record sets are not copied); false when the buffer is full. */
+  private write(chunks: Buffer[]): boolean {
+    let ok = true;
+    let bytes = 0;
+    this.socket.cork();
+    for (const chunk of chunks) {
+      ok = this.socket.write(chunk);
+      bytes += chunk.length;
+    }
+    this.socket.uncork();
+    this.broker.metrics.bytesOut.inc(bytes);
+    return ok;
+  }
+
+  /** The encoded response for one request frame (as chunks), or null for none. Never throws. */
+  private async handle(frame: Buffer): Promise<Buffer[] | null> {
     this.broker.metrics.bytesIn.inc(frame.length + 4);
     let request: ReturnType<typeof decodeRequest>;
     try {
       request = decodeRequest(frame);
     } catch (err) {
       if (err instanceof UnsupportedVersionError && err.apiKey === API_VERSIONS) {
-        return apiVersionsUnsupportedResponse(err.correlationId);
+        return [apiVersionsUnsupportedResponse(err.correlationId, this.broker.router.advertised())];
       }
       // Kafka closes the connection on a request it cannot parse.
       this.logger.warn({ err: (err as Error).message }, 'unparseable request: closing connection');
@@ -116,7 +129,7 @@ export class Connection {
     try {
       const responseBody = await handler.handle(ctx, body);
       if (responseBody === null) return null;
-      return encodeResponse(header.apiKey, header.apiVersion, header.correlationId, responseBody);
+      return encodeResponseChunks(header.apiKey, header.apiVersion, header.correlationId, responseBody);
     } catch (err) {
       this.logger.error({ err, api: apiName, apiVersion: header.apiVersion }, 'request failed: closing connection');
       this.broker.metrics.requestErrors.inc({ api: apiName });
