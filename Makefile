@@ -48,3 +48,28 @@ image-broker:
 
 clean:
 	rm -rf node_modules .toolchain
+
+## Local Kubernetes (test/cluster, test/kubelet, test/images; see test/cluster/README.md)
+K8S_DIR ?= /tmp/tributary-k8s
+TEST_FILES_K8S := $(shell find test/images test/k8s test/kubelet test/chart-render -name '*.test.ts' 2>/dev/null | sort)
+
+.PHONY: images k8s-build k8s-up k8s-down test-k8s
+
+## images: the base image, then every image whose Dockerfile exists (broker now).
+images:
+	test/images/build.sh
+
+## k8s-build: control-plane binaries from Debian's kubernetes source, cached in ~/.cache/tributary.
+k8s-build:
+	test/cluster/build.sh >/dev/null
+
+## k8s-up: a cluster in $(K8S_DIR) (KUBECONFIG=$(K8S_DIR)/kubeconfig); k8s-down stops it.
+k8s-up: npm-deps k8s-build
+	test/cluster/up.sh --dir $(K8S_DIR) --nodes $${NODES:-1}
+
+k8s-down:
+	test/cluster/down.sh $(K8S_DIR)
+
+## test-k8s: image tests, then the Kubernetes end-to-end tests (one at a time: they share 2 cores).
+test-k8s: npm-deps k8s-build images
+	$(NODE) --test --test-concurrency=1 $(TEST_FILES_K8S)
