@@ -133,12 +133,12 @@ export async function apply(kube: Kube, objs: Obj[] | string, namespace = 'defau
   const out: Obj[] = [];
   for (const o of list) {
     const { namespaced } = await resourceOf(kube, o.apiVersion, o.kind);
-    const body = namespaced ? { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? namespace } } : o;
+    const body: Obj = namespaced ? { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? namespace } } : o;
     const url = await objectUrl(kube, body, namespace);
     const live = await kube.find(url);
     if (!live) out.push(await kube.post(url.slice(0, url.lastIndexOf('/')), body));
     else {
-      const next = { ...body, metadata: { ...body.metadata, resourceVersion: live.metadata.resourceVersion } };
+      const next: Obj = { ...body, metadata: { ...body.metadata, resourceVersion: live.metadata.resourceVersion } };
       if (o.kind === 'Service' && live.spec?.clusterIP) next.spec = { ...next.spec, clusterIP: live.spec.clusterIP };
       out.push(await kube.put(url, next));
     }
