@@ -18,7 +18,7 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
-const STATE_REBUILD_READ_BYTES = 4 * 1024 * 1024;
+const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export class Partition {
   readonly topic: string;
@@ -86,21 +86,30 @@ export class Partition {
   private async producerState(): Promise<ProducerStateTable> {
     if (this.producers) return this.producers;
     const table = new ProducerStateTable();
-    let offset = this.log.logStartOffset;
-    const end = this.log.logEndOffset;
-    while (offset < end) {
-      const chunk = await this.log.read(offset, STATE_REBUILD_READ_BYTES, { maxOffset: end, minOneMessage: true });
-      let advanced = false;
-      for (const b of iterateBatches(chunk)) {
-        if (b.producerId >= 0n) {
-          table.update({ producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, lastOffsetDelta: b.lastOffsetDelta }, b.baseOffset);
-        }
-        if (b.nextOffset > offset) { offset = b.nextOffset; advanced = true; }
+    for await (const b of batchesOf(this.log)) {
+      if (b.producerId >= 0n) {
+        table.update({ producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, lastOffsetDelta: b.lastOffsetDelta }, b.baseOffset);
       }
-      if (!advanced) break;
     }
     this.producers = table;
     return table;
+  }
+}
+
+/** Every batch of a log from its start to its current end, read in large chunks. */
+export async function* batchesOf(log: PartitionLog): AsyncGenerator<RecordBatch> {
+  let offset = log.logStartOffset;
+  const end = log.logEndOffset;
+  while (offset < end) {
+    const chunk = await log.read(offset, SCAN_CHUNK_BYTES, { maxOffset: end, minOneMessage: true });
+    let advanced = false;
+    for (const b of iterateBatches(chunk)) {
+      if (b.nextOffset <= offset) continue;
+      yield b;
+      offset = b.nextOffset;
+      advanced = true;
+    }
+    if (!advanced) return;
   }
 }
 

@@ -4,11 +4,9 @@
 
 import type { Broker } from '../server/broker.ts';
 import { buildBatch, decodeRecords } from '../records/record.ts';
-import { iterateBatches } from '../records/batch.ts';
-import type { Partition } from '../cluster/partition.ts';
+import { batchesOf, type Partition } from '../cluster/partition.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** Java's String.hashCode over UTF-16 code units. */
 export function javaStringHash(s: string): number {
@@ -54,22 +52,13 @@ export class OffsetsTopicStore {
     await this.ensureTopic();
     let count = 0;
     for (const p of this.partitions) {
-      let offset = p.log.logStartOffset;
-      const end = p.log.logEndOffset;
-      while (offset < end) {
-        const chunk = await p.log.read(offset, READ_CHUNK_BYTES, { maxOffset: end, minOneMessage: true });
-        let advanced = false;
-        for (const batch of iterateBatches(chunk)) {
-          if (!batch.isControl) {
-            for (const r of decodeRecords(batch)) {
-              if (r.offset < offset || !r.key) continue;
-              onRecord(r.key, r.value);
-              count++;
-            }
-          }
-          if (batch.nextOffset > offset) { offset = batch.nextOffset; advanced = true; }
+      for await (const batch of batchesOf(p.log)) {
+        if (batch.isControl) continue;
+        for (const r of decodeRecords(batch)) {
+          if (!r.key) continue;
+          onRecord(r.key, r.value);
+          count++;
         }
-        if (!advanced) break;
       }
     }
     return count;
