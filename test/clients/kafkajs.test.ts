@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type Broker } from '../support/broker.ts';
 import {
-  CODECS, kafkajs, kafkajsCompression, makeRecords, verifyRoundTrip, assertCodecStored, uniqueTopic, waitFor,
+  CODECS, kafkajs, kafkajsCompression, makeRecords, verifyRoundTrip, assertCodecStored, uniqueTopic, waitFor, Fatal,
   type ConsumedRecord,
 } from '../support/clients.ts';
 import type { Kafka, Admin } from 'kafkajs';
@@ -63,7 +63,7 @@ async function consumeAll(topic: string, count: number): Promise<ConsumedRecord[
       },
     });
     await waitFor(`${count} records from ${topic} (have ${got.length})`, async () => {
-      if (crashed) throw crashed;
+      if (crashed) throw new Fatal(`consumer crashed: ${String((crashed as Error).stack ?? crashed)}`);
       return got.length >= count;
     }, 120_000, 100);
     // a little longer: nothing beyond `count` may arrive
@@ -94,9 +94,9 @@ for (const codec of CODECS) {
     const offsets = await admin.fetchTopicOffsets(topic);
     assert.equal(offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0), N, JSON.stringify(offsets));
 
+    await assertCodecStored(broker.host, broker.port, topic, PARTITIONS, codec);
     const got = await consumeAll(topic, N);
     verifyRoundTrip(recs, got, PARTITIONS);
-    await assertCodecStored(broker.host, broker.port, topic, PARTITIONS, codec);
   });
 }
 

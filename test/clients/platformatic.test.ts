@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Producer, Consumer, stringSerializers, stringDeserializers, ConfigResourceTypes } from '@platformatic/kafka';
 import { startBroker, type Broker } from '../support/broker.ts';
-import { CODECS, makeRecords, verifyRoundTrip, assertCodecStored, uniqueTopic, waitFor, type ConsumedRecord } from '../support/clients.ts';
+import { CODECS, makeRecords, verifyRoundTrip, assertCodecStored, uniqueTopic, waitFor, Fatal, type ConsumedRecord } from '../support/clients.ts';
 
 const N = 10_000;
 const PARTITIONS = 6;
@@ -50,7 +50,7 @@ async function consumeAll(topic: string, count: number): Promise<ConsumedRecord[
     });
     try {
       await waitFor(`${count} records from ${topic} (have ${got.length})`, async () => {
-        if (failed) throw failed;
+        if (failed) throw new Fatal(`consumer stream failed: ${String((failed as Error).stack ?? failed)}`);
         return got.length >= count;
       }, 120_000, 100);
       await new Promise((r) => setTimeout(r, 500));
@@ -84,9 +84,9 @@ for (const codec of CODECS) {
     } finally {
       await producer.close();
     }
+    await assertCodecStored(broker.host, broker.port, topic, PARTITIONS, codec);
     const got = await consumeAll(topic, N);
     verifyRoundTrip(recs, got, PARTITIONS);
-    await assertCodecStored(broker.host, broker.port, topic, PARTITIONS, codec);
   });
 }
 

@@ -279,7 +279,10 @@ export function verifyRoundTrip(produced: ProducedRecord[], consumed: ConsumedRe
   }
 }
 
-/** Waits until fn() returns a truthy value, polling; throws with the last error after timeoutMs. */
+/** Thrown inside a waitFor() callback to stop waiting at once. */
+export class Fatal extends Error {}
+
+/** Waits until fn() returns a truthy value, polling; throws with the last error after timeoutMs (a Fatal at once). */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -288,6 +291,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
       const v = await fn();
       if (v) return v;
     } catch (e) {
+      if (e instanceof Fatal) throw e;
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String((last as Error).stack ?? last)}` : ''}`);
