@@ -176,3 +176,18 @@ test('topics and records survive a restart', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('stop completes while clients are still connected', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-stop-'));
+  try {
+    const broker = await Broker.start(brokerConfigFrom(new Map([['listeners', 'PLAINTEXT://127.0.0.1:0'], ['log.dirs', dir]])), pino({ level: 'silent' }));
+    const conn = await BrokerConnection.open(`127.0.0.1:${broker.boundListeners[0].port}`);
+    await createTopic(conn, 'open', 1);
+    const pendingFetch = fetchOnce(conn, 'open', new Map([[0, 0n]]), { maxWaitMs: 10_000 }).catch((e: Error) => e);
+    await broker.stop();
+    assert.ok((await pendingFetch) instanceof Error, 'the open connection is closed by the shutdown');
+    conn.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

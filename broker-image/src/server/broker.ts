@@ -153,8 +153,10 @@ export class Broker {
 
   async stop(): Promise<void> {
     this.accepting = false;
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // A server's close callback waits for its connections, so stop accepting, then drop them.
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of this.connections) c.close('shutdown');
+    await closed;
     this.groups?.close();
     if (this.httpServer) await new Promise<void>((r) => this.httpServer!.close(() => r()));
     await this.partitions?.closeAll();
