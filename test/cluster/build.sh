@@ -39,7 +39,7 @@ apt_install() {
 }
 
 # Runtime packages for the cluster and the test kubelet (cheap when present).
-apt_install etcd-server podman runc
+apt_install etcd-server podman runc curl openssl
 
 have_all() { local b; for b in "${BINARIES[@]}"; do [ -x "$BIN/$b" ] || return 1; done; }
 if have_all; then echo "$BIN"; exit 0; fi

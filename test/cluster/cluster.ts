@@ -4,7 +4,7 @@
 //  - every pod has its own 127.x.y.z address (status.podIP) on the host network;
 //  - `<pod>.<service>` names are resolved from the Service's EndpointSlices
 //    (hostname → IP), as cluster DNS would for a headless Service.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
@@ -49,6 +49,23 @@ export async function up(opts: { nodes?: number; kubelet?: boolean; dir?: string
   }
   const kube = await Kube.fromFile(`${dir}/kubeconfig`);
   let isDown = false;
+  // A test process that dies without calling down() still stops its cluster.
+  const emergency = () => {
+    if (isDown) return;
+    isDown = true;
+    try {
+      execFileSync(here('./down.sh'), [dir], { stdio: 'ignore', timeout: 120_000 });
+    } catch {
+      /* best effort */
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    emergency();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', emergency);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return {
     dir, kubeconfig: `${dir}/kubeconfig`, env, kube,
     pids: () => {
@@ -61,8 +78,12 @@ export async function up(opts: { nodes?: number; kubelet?: boolean; dir?: string
     down: async () => {
       if (isDown) return;
       isDown = true;
+      process.off('exit', emergency);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       kube.close();
-      await sh(here('./down.sh'), [dir], 5 * 60_000);
+      // TRIBUTARY_K8S_KEEP=1 keeps DIR (logs of every component) for a post-mortem.
+      await sh(here('./down.sh'), process.env.TRIBUTARY_K8S_KEEP === '1' ? [dir, '--keep'] : [dir], 5 * 60_000);
     },
   };
 }

@@ -45,7 +45,7 @@ ETCD_PORT=$(free_port); ETCD_PEER=$(free_port); API_PORT=$(free_port)
 while [ "$ETCD_PEER" = "$ETCD_PORT" ]; do ETCD_PEER=$(free_port); done
 while [ "$API_PORT" = "$ETCD_PORT" ] || [ "$API_PORT" = "$ETCD_PEER" ]; do API_PORT=$(free_port); done
 # Cluster id: labels the podman containers; the pod-IP block 127.<ID>.x.y is this cluster's.
-CLUSTER_ID=$(( (RANDOM % 200) + 20 ))
+CLUSTER_ID=$(( (RANDOM % 180) + 20 ))  # 20..199; 200+ is left to single-container tests
 
 # --- certificates -----------------------------------------------------------
 P=$DIR/pki

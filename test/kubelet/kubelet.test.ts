@@ -170,6 +170,34 @@ test('deletion: SIGTERM first, SIGKILL after the grace period, then the pod obje
   assert.equal(fs.readFileSync(path.join(out, 'stubborn.txt'), 'utf8'), 'ignored');
 });
 
+test('in-cluster clients reach the apiserver: service-account token, CA and KUBERNETES_SERVICE_HOST', { timeout: 120_000 }, async () => {
+  const kube = cluster.kube;
+  const script = `const fs=require('fs'), https=require('https'); const d='/var/run/secrets/kubernetes.io/serviceaccount/';
+    https.get({host:process.env.KUBERNETES_SERVICE_HOST, port:process.env.KUBERNETES_SERVICE_PORT, path:'/api/v1/namespaces/default/configmaps',
+      ca:fs.readFileSync(d+'ca.crt'), headers:{Authorization:'Bearer '+fs.readFileSync(d+'token','utf8')}}, (res)=>{
+      let b=''; res.on('data',c=>b+=c); res.on('end',()=>{fs.writeFileSync('/out/incluster.json', JSON.stringify({status:res.statusCode, ns:fs.readFileSync(d+'namespace','utf8'), body:JSON.parse(b)})); });
+    }).on('error', e=>{fs.writeFileSync('/out/incluster.json', JSON.stringify({error:e.message}));});`;
+  await k8s.apply(kube, [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader' } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'cm-reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'cm-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'default' }] },
+  ]);
+  // The token controller fills the service account's token secret first.
+  await k8s.waitFor('reader token secret', async () => (await kube.get('/api/v1/namespaces/default/serviceaccounts/reader')).secrets?.length > 0, 30_000);
+  await k8s.apply(kube, [{
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'incluster' },
+    spec: { restartPolicy: 'Never', serviceAccountName: 'reader',
+      containers: [{ name: 'c', image: IMAGE, command: node(script), volumeMounts: [{ name: 'out', mountPath: '/out' }] }],
+      volumes: [{ name: 'out', hostPath: { path: out } }] },
+  }]);
+  await k8s.waitFor('incluster Succeeded', async () => (await k8s.pod(kube, 'incluster'))?.status?.phase === 'Succeeded', 60_000);
+  const r = JSON.parse(fs.readFileSync(path.join(out, 'incluster.json'), 'utf8'));
+  assert.equal(r.status, 200, JSON.stringify(r));
+  assert.equal(r.ns, 'default');
+  assert.equal(r.body.kind, 'ConfigMapList');
+});
+
 function sleepMs(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
