@@ -79,7 +79,7 @@ for (const codec of CODECS) {
     try {
       for (let i = 0; i < N; i += 500) {
         const res = await producer.send({ messages: recs.slice(i, i + 500).map((r) => ({ topic, key: r.key, value: r.value })) });
-        assert.ok(res.offsets && res.offsets.length > 0, JSON.stringify(res));
+        assert.ok(res.offsets && res.offsets.length > 0, JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? String(v) : v)));
       }
     } finally {
       await producer.close();
