@@ -6,7 +6,7 @@ export PATH := $(NODE_DIR):$(PATH)
 NODE := $(NODE_DIR)/node
 
 BROKER_CONFIG ?= config/server.properties
-TEST_FILES_UNIT := $(shell find broker-image/src emulator/src -name '*.test.ts' 2>/dev/null | sort)
+TEST_FILES_UNIT := $(shell find broker-image/src emulator/src operator/src -name '*.test.ts' 2>/dev/null | sort)
 TEST_FILES_CLIENTS := $(shell find test/clients -name '*.test.ts' 2>/dev/null | sort)
 
 .PHONY: all deps npm-deps apt-deps typecheck test test-unit test-clients run bench-broker image-broker clean
@@ -14,7 +14,7 @@ TEST_FILES_CLIENTS := $(shell find test/clients -name '*.test.ts' 2>/dev/null | 
 all: npm-deps typecheck
 
 npm-deps: node_modules/.install-stamp
-node_modules/.install-stamp: package-lock.json package.json broker-image/package.json emulator/package.json test/package.json
+node_modules/.install-stamp: package-lock.json package.json broker-image/package.json emulator/package.json operator/package.json test/package.json
 	npm ci --no-fund --no-audit
 	@touch $@
 
@@ -27,6 +27,7 @@ typecheck: npm-deps
 	npx tsc -p broker-image
 	npx tsc -p emulator
 	npx tsc -p test
+	npx tsc -p operator
 
 ## run: a single broker on 127.0.0.1:9092, data under ./data; Ctrl-C stops it cleanly.
 run: npm-deps
