@@ -74,4 +74,4 @@ k8s-down:
 
 ## test-k8s: image tests, then the Kubernetes end-to-end tests (one at a time: they share 2 cores).
 test-k8s: npm-deps k8s-build images
-	$(NODE) --test --test-concurrency=1 $(TEST_FILES_K8S)
+	TRIBUTARY_BROKER_IMAGE=tributary/broker:dev $(NODE) --test --test-concurrency=1 $(TEST_FILES_K8S)
