@@ -19,12 +19,14 @@ try {
   // kcat (librdkafka 2.0.2)
   proxy.setClient('kcat');
   show('kcat -L', await run(KCAT, ['-b', bootstrap, '-L']));
+  let kcatTopic = '';
   for (const codec of CODECS) {
     const t = uniqueTopic(`cap-kcat-${codec}`);
+    kcatTopic ||= t;
     show(`kcat -P -z ${codec}`, await run(KCAT, ['-b', bootstrap, '-P', '-t', t, '-K', ':', '-z', codec], { input: 'k1:v1\nk2:v2\n' }));
     show('kcat -C', await run(KCAT, ['-b', bootstrap, '-C', '-t', t, '-o', 'beginning', '-e', '-q'], { timeoutMs: 30_000 }));
   }
-  show('kcat -C -G', await run(KCAT, ['-b', bootstrap, '-G', uniqueTopic('cap-kcat-group'), uniqueTopic('cap-kcat-none'), '-e', '-q', '-X', 'auto.offset.reset=earliest'], { timeoutMs: 20_000 }));
+  show('kcat -C -G', await run(KCAT, ['-b', bootstrap, '-G', uniqueTopic('cap-kcat-group'), kcatTopic, '-e', '-q', '-X', 'auto.offset.reset=earliest'], { timeoutMs: 30_000 }));
 
   // python confluent-kafka 1.7
   proxy.setClient('python');
@@ -58,7 +60,7 @@ try {
         .catch((e) => log(`kafkajs send ${codec}: ${e}`));
     }
     await producer.disconnect();
-    const consumer = kafka.consumer({ groupId: uniqueTopic('cap-kjs-group'), maxWaitTimeInMs: 200 });
+    const consumer = kafka.consumer({ groupId: uniqueTopic('cap-kjs-group'), maxWaitTimeInMs: 200, heartbeatInterval: 300 });
     await consumer.connect();
     await consumer.subscribe({ topics: [t], fromBeginning: true });
     let n = 0;
@@ -66,10 +68,44 @@ try {
     const until = Date.now() + 20_000;
     while (n < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     log(`kafkajs consumed ${n}`);
+    await new Promise((r) => setTimeout(r, 1500)); // a heartbeat or two
     await consumer.disconnect();
     await admin.fetchTopicOffsets(t).catch((e) => log(`kafkajs offsets: ${e}`));
     await admin.deleteTopics({ topics: [t] }).catch((e) => log(`kafkajs delete: ${e}`));
     await admin.disconnect();
+  }
+
+  // @platformatic/kafka
+  proxy.setClient('platformatic');
+  {
+    const { Admin, Producer, Consumer, stringSerializers, stringDeserializers, ConfigResourceTypes } = await import('@platformatic/kafka');
+    const admin = new Admin({ clientId: 'capture', bootstrapBrokers: [bootstrap] });
+    const t = uniqueTopic('cap-plt');
+    const step = async (what: string, f: () => Promise<unknown>) => f().catch((e) => log(`platformatic ${what}: ${e}`));
+    await step('create', () => admin.createTopics({ topics: [t], partitions: 3, replicas: 1 }));
+    await step('list', () => admin.listTopics());
+    await step('metadata', () => admin.metadata({ topics: [t] }));
+    await step('describeConfigs', () => admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: t }] }));
+    for (const codec of CODECS) {
+      const producer = new Producer({ clientId: 'capture', bootstrapBrokers: [bootstrap], serializers: stringSerializers, compression: codec, acks: -1 });
+      await step(`send ${codec}`, () => producer.send({ messages: makeRecords(10, codec).map((r) => ({ topic: t, key: r.key, value: r.value })) }));
+      await producer.close();
+    }
+    const consumer = new Consumer({ groupId: uniqueTopic('cap-plt-group'), clientId: 'capture', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, maxWaitTime: 200, heartbeatInterval: 300 });
+    await step('consume', async () => {
+      const stream = await consumer.consume({ topics: [t], mode: 'earliest', autocommit: 100 });
+      let n = 0;
+      stream.on('data', () => void n++);
+      const until = Date.now() + 20_000;
+      while (n < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1500));
+      log(`platformatic consumed ${n}`);
+      await stream.close();
+    });
+    await consumer.close(true).catch(() => {});
+    await step('listOffsets', () => admin.listOffsets({ topics: [{ name: t, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] }));
+    await step('delete', () => admin.deleteTopics({ topics: [t] }));
+    await admin.close();
   }
 } finally {
   await new Promise((r) => setTimeout(r, 300));
