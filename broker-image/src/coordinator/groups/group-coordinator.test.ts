@@ -418,3 +418,15 @@ test('list groups filters by state (v4)', async () => {
   const all = await c.listGroups({ statesFilter: [] }, 4);
   assert.deepEqual(all.groups.map((g) => g.groupId).sort(), ['empty', 'stable']);
 });
+
+test('OffsetCommit with a generation to a group that does not exist: ILLEGAL_GENERATION before v9, GROUP_ID_NOT_FOUND from v9; nothing stored', async () => {
+  const c = coordinator();
+  const body = {
+    groupId: 'nobody', generationIdOrMemberEpoch: 3, memberId: 'ghost', groupInstanceId: null, retentionTimeMs: -1n,
+    topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+  };
+  assert.equal((await c.offsetCommit(body, 8)).topics[0]!.partitions[0]!.errorCode, ErrorCode.ILLEGAL_GENERATION);
+  assert.equal((await c.offsetCommit(body, 9)).topics[0]!.partitions[0]!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  const fetched = await c.offsetFetch({ groupId: 'nobody', topics: null }, 7);
+  assert.deepEqual(fetched.topics, []);
+});

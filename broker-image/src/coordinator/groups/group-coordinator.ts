@@ -511,7 +511,8 @@ export class GroupCoordinator {
     let group = this.groups.get(req.groupId);
     if (!group) {
       // Without group management (generation -1) a client may commit to a group nobody joined.
-      if (generationId >= 0) return respondAll(ErrorCode.ILLEGAL_GENERATION);
+      // With a generation: ILLEGAL_GENERATION before v9, GROUP_ID_NOT_FOUND from v9 (as Kafka).
+      if (generationId >= 0) return respondAll(apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       group = new ClassicGroup(req.groupId, 'Empty', this.config.now());
       this.groups.set(group.groupId, group);
     }
