@@ -61,9 +61,10 @@ async function healthyStillServed(): Promise<void> {
   assert.equal(await healthy.commit([{ topic: ledger.topic, partition: 1, offset: 5n }]), true);
 }
 
-test('commits for a group nobody joined: with a generation → ILLEGAL_GENERATION (v2–v8), as a simple client (-1) → stored', async () => {
+test('commits for a group nobody joined: with a generation → ILLEGAL_GENERATION (v2–v8) / GROUP_ID_NOT_FOUND (v9), as a simple client (-1) → stored', async () => {
   const group = uniqueTopic('nobody');
   for (const v of [2, 5, 8]) assert.equal(await commitCode(v, group, 4, 'ghost'), E.ILLEGAL_GENERATION, `v${v}`);
+  assert.equal(await commitCode(9, group, 4, 'ghost'), E.GROUP_ID_NOT_FOUND, 'v9 (KIP-848 era) names the missing group');
   assert.deepEqual(await probe.committed(group, ledger.topic, 3), [-1, -1, -1], 'nothing stored');
   assert.equal(await commitCode(8, group, -1, ''), E.NONE);
   assert.deepEqual(await probe.committed(group, ledger.topic, 3), [3, -1, -1]);
@@ -119,7 +120,7 @@ test('malformed member metadata and assignments are carried, not parsed into tro
   });
   assert.equal(sync.errorCode, E.NONE);
   assert.deepEqual(Buffer.from(sync.assignment), garbage);
-  const wrongName = await conn.send(14, 3, {
+  const wrongName = await conn.send(14, 5, {
     groupId: group, generationId: joined.generationId, memberId: joined.memberId, groupInstanceId: null,
     protocolType: 'consumer', protocolName: 'roundrobin', assignments: [],
   });
@@ -132,9 +133,9 @@ test('malformed member metadata and assignments are carried, not parsed into tro
   assert.match(described.stdout, /GROUP\s+TOPIC/);
   const listed = await cliOk(['consumer-groups', '--bootstrap-server', broker.bootstrap, '--list']);
   assert.ok(listed.stdout.split('\n').includes(group), listed.stdout);
-  // OffsetDelete cannot tell what a garbage subscription covers: it refuses rather than guessing.
+  // OffsetDelete cannot tell what a garbage subscription covers: it refuses (NON_EMPTY_GROUP) rather than guessing.
   const del = await conn.send(47, 0, { groupId: group, topics: [{ name: ledger.topic, partitions: [{ partitionIndex: 0 }] }] });
-  assert.ok([E.NONE, 68 /* NON_EMPTY_GROUP */].includes(del.errorCode), `OffsetDelete answered ${del.errorCode}`);
+  assert.equal(del.errorCode, 68, `OffsetDelete answered ${del.errorCode}`);
 
   const left = await conn.send(13, 3, { groupId: group, members: [{ memberId: joined.memberId, groupInstanceId: null }] });
   assert.equal(left.errorCode, E.NONE);

@@ -71,8 +71,8 @@ test('console-consumer --group: two consumers split the topic, commit as they go
   const a = groupConsumer(group, ledger.topic, ['--from-beginning', '--timeout-ms', '4000']);
   const b = groupConsumer(group, ledger.topic, ['--from-beginning', '--timeout-ms', '4000']);
   await waitFor('two console consumers in the group', async () => {
-    const { state, owners } = await probe.describe(group, ledger.topic);
-    return state === 'Stable' && owners.size === 2 && [...owners.values()].every((p) => p.length === 2);
+    const { state, members } = await probe.describe(group, ledger.topic);
+    return state === 'Stable' && members.length === 2 && members.every((p) => p.length === 2);
   }, 60_000, 100);
   await ledger.produce(producer, 'x', 60);
   const [ra, rb] = await Promise.all([a.done, b.done]);

@@ -87,16 +87,18 @@ export class GroupProbe {
     this.conn.close();
   }
 
-  /** State and, per member client id, the partitions of `topic` it owns. */
-  async describe(group: string, topic: string): Promise<{ state: string; owners: Map<string, number[]> }> {
+  /** State, per member the partitions of `topic` it owns, and the same merged per client id. */
+  async describe(group: string, topic: string): Promise<{ state: string; owners: Map<string, number[]>; members: number[][] }> {
     const d = (await this.conn.request(15, 5, { groups: [group], includeAuthorizedOperations: false })).groups[0];
     assert.equal(d.errorCode, 0, `DescribeGroups ${group}: error ${d.errorCode}`);
     const owners = new Map<string, number[]>();
+    const members: number[][] = [];
     for (const m of d.members) {
       const parts = (assignedPartitions(m.memberAssignment) ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
       owners.set(m.clientId, [...(owners.get(m.clientId) ?? []), ...parts].sort((a, b) => a - b));
+      members.push(parts);
     }
-    return { state: d.groupState, owners };
+    return { state: d.groupState, owners, members };
   }
 
   /** Waits until the group is Stable with exactly these client ids, owning all partitions once between them. */
