@@ -8,8 +8,9 @@ NODE := $(NODE_DIR)/node
 BROKER_CONFIG ?= config/server.properties
 TEST_FILES_UNIT := $(shell find broker-image/src emulator/src operator/src -name '*.test.ts' 2>/dev/null | sort)
 TEST_FILES_CLIENTS := $(shell find test/clients -name '*.test.ts' 2>/dev/null | sort)
+TEST_FILES_EMULATOR := $(shell find test/emulator -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all deps npm-deps apt-deps typecheck test test-unit test-clients run bench-broker image-broker clean
+.PHONY: all deps npm-deps apt-deps typecheck test test-unit test-clients test-emulator run run-emulator bench-broker bench-kinesis image-broker clean
 
 all: npm-deps typecheck
 
@@ -34,13 +35,21 @@ run: npm-deps
 	$(NODE) broker-image/src/cli/main.ts broker start --config $(BROKER_CONFIG)
 
 ## test: installs what the tests need, type-checks, runs every test.
-test: deps typecheck test-unit test-clients
+test: deps typecheck test-unit test-clients test-emulator
 
 test-unit: npm-deps
 	$(NODE) --test --test-concurrency=2 $(TEST_FILES_UNIT)
 
 test-clients: deps
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_CLIENTS)
+
+## test-emulator: the emulator's front-ends with the official SDKs, over a real broker (and kinesis-mock side by side).
+test-emulator: npm-deps
+	$(NODE) --test --test-concurrency=1 $(TEST_FILES_EMULATOR)
+
+## run-emulator: the emulator against the broker of `make run` (Kinesis on 127.0.0.1:4567).
+run-emulator: npm-deps
+	$(NODE) emulator/src/main.ts --bootstrap-server 127.0.0.1:9092
 
 bench-broker: deps
 	bench/broker/run.sh

@@ -21,3 +21,13 @@ test('bad values are refused clearly', () => {
   assert.throws(() => loadEmulatorConfig(['--bootstrap-server', 'x'], {}), /not host:port/);
   assert.throws(() => loadEmulatorConfig(['--unknown'], {}), EmulatorConfigError);
 });
+
+test('Kinesis options: defaults, the faithful profile turns on per-shard limits, explicit flags win', () => {
+  assert.deepEqual(loadEmulatorConfig([], {}).kinesisOptions, { region: 'us-east-1', accountId: '000000000000', shardLimit: 500, enforceLimits: false });
+  assert.equal(loadEmulatorConfig(['--profile', 'faithful'], {}).kinesisOptions.enforceLimits, true);
+  assert.equal(loadEmulatorConfig(['--profile', 'faithful', '--kinesis-enforce-limits', 'false'], {}).kinesisOptions.enforceLimits, false);
+  const c = loadEmulatorConfig(['--kinesis-region', 'eu-west-1', '--kinesis-account', '123456789012', '--kinesis-shard-limit', '20'], {});
+  assert.deepEqual(c.kinesisOptions, { region: 'eu-west-1', accountId: '123456789012', shardLimit: 20, enforceLimits: false });
+  assert.throws(() => loadEmulatorConfig(['--kinesis-account', '12'], {}), EmulatorConfigError);
+  assert.throws(() => loadEmulatorConfig(['--profile', 'strict'], {}), EmulatorConfigError);
+});

@@ -17,6 +17,18 @@ export interface EmulatorConfig {
   /** Kinesis HTTP/1.1 + h2c listener, or null to disable the Kinesis front-end. */
   kinesis: Endpoint | null;
   logLevel: string;
+  /** Kinesis front-end behaviour (see kinesis/service.ts). */
+  kinesisOptions: KinesisConfig;
+}
+
+export interface KinesisConfig {
+  /** Region and account that appear in stream ARNs. */
+  region: string;
+  accountId: string;
+  /** Max open shards per account (DescribeLimits, CreateStream checks). */
+  shardLimit: number;
+  /** Enforce AWS's per-shard throughput limits (on in the `faithful` profile). */
+  enforceLimits: boolean;
 }
 
 export class EmulatorConfigError extends Error {
@@ -40,6 +52,11 @@ export function loadEmulatorConfig(args: string[], env: NodeJS.ProcessEnv): Emul
         pubsub: { type: 'string' },
         kinesis: { type: 'string' },
         'log-level': { type: 'string' },
+        profile: { type: 'string' },
+        'kinesis-region': { type: 'string' },
+        'kinesis-account': { type: 'string' },
+        'kinesis-shard-limit': { type: 'string' },
+        'kinesis-enforce-limits': { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -51,10 +68,31 @@ export function loadEmulatorConfig(args: string[], env: NodeJS.ProcessEnv): Emul
     if (!parseEndpoint(b, '--bootstrap-server')) throw new EmulatorConfigError(`--bootstrap-server: '${b}' is not host:port`);
   }
   if (bootstrapServers.length === 0) throw new EmulatorConfigError('--bootstrap-server: no server given');
+  // `--profile faithful` turns on what AWS enforces and emulators usually don't.
+  const profile = flags.profile ?? env.TRIBUTARY_PROFILE ?? 'default';
+  if (profile !== 'default' && profile !== 'faithful') throw new EmulatorConfigError(`--profile: '${profile}' is not default or faithful`);
+  const bool = (v: string | undefined, what: string, dflt: boolean): boolean => {
+    if (v === undefined || v === '') return dflt;
+    if (/^(true|1|yes|on)$/i.test(v)) return true;
+    if (/^(false|0|no|off)$/i.test(v)) return false;
+    throw new EmulatorConfigError(`${what}: '${v}' is not true or false`);
+  };
+  const account = flags['kinesis-account'] ?? env.TRIBUTARY_KINESIS_ACCOUNT ?? '000000000000';
+  if (!/^\d{12}$/.test(account)) throw new EmulatorConfigError(`--kinesis-account: '${account}' is not 12 digits`);
+  const region = flags['kinesis-region'] ?? env.TRIBUTARY_KINESIS_REGION ?? env.AWS_REGION ?? 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) throw new EmulatorConfigError(`--kinesis-region: '${region}' is not a region name`);
+  const shardLimit = Number(flags['kinesis-shard-limit'] ?? env.TRIBUTARY_KINESIS_SHARD_LIMIT ?? 500);
+  if (!Number.isInteger(shardLimit) || shardLimit < 1) throw new EmulatorConfigError('--kinesis-shard-limit: not a positive integer');
   return {
     bootstrapServers,
     pubsub: parseEndpoint(flags.pubsub ?? env.TRIBUTARY_PUBSUB_LISTENER ?? '127.0.0.1:8085', '--pubsub'),
     kinesis: parseEndpoint(flags.kinesis ?? env.TRIBUTARY_KINESIS_LISTENER ?? '127.0.0.1:4567', '--kinesis'),
     logLevel: flags['log-level'] ?? env.TRIBUTARY_LOG_LEVEL ?? 'info',
+    kinesisOptions: {
+      region,
+      accountId: account,
+      shardLimit,
+      enforceLimits: bool(flags['kinesis-enforce-limits'] ?? env.TRIBUTARY_KINESIS_ENFORCE_LIMITS, '--kinesis-enforce-limits', profile === 'faithful'),
+    },
   };
 }

@@ -199,7 +199,7 @@ export class KafkaLog {
    */
   async produce(topic: string, partition: number, messages: LogMessage[]): Promise<bigint[]> {
     if (messages.length === 0) return [];
-    const res = await this.producer.send({
+    const send = () => this.producer.send({
       messages: messages.map((m) => ({
         topic,
         partition,
@@ -209,6 +209,22 @@ export class KafkaLog {
         headers: m.headers ? new Map(m.headers.map(([k, v]) => [Buffer.from(k), v])) : undefined,
       })) as never,
     });
+    // @platformatic/kafka folds a partition number beyond its cached partition count
+    // back into range (partition %= count), which would write to the WRONG partition
+    // right after partitions were added: make sure its metadata knows this partition.
+    let md = await this.producer.metadata({ topics: [topic] });
+    if ((md.topics.get(topic)?.partitionsCount ?? 0) <= partition) {
+      md = await this.producer.metadata({ topics: [topic], forceUpdate: true });
+      if ((md.topics.get(topic)?.partitionsCount ?? 0) <= partition) throw new LogError('UNKNOWN_TOPIC_OR_PARTITION', `${topic}/${partition} does not exist`);
+    }
+    let res;
+    try {
+      res = await send();
+    } catch {
+      // A moved leader or a re-created topic: refresh metadata, try once more.
+      await this.producer.metadata({ topics: [topic], forceUpdate: true }).catch(() => {});
+      res = await send();
+    }
     const base = res.offsets?.find((o) => o.partition === partition)?.offset;
     if (base === undefined) throw new LogError('NO_OFFSET', `produce to ${topic}/${partition}: no offset returned`);
     return messages.map((_, i) => BigInt(base) + BigInt(i));
