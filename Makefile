@@ -54,6 +54,11 @@ run-emulator: npm-deps
 bench-broker: deps
 	bench/broker/run.sh
 
+## bench-groups: member failover time, 10-member rebalance time, commit throughput with 100 groups.
+.PHONY: bench-groups
+bench-groups: deps
+	$(NODE) bench/groups/run.ts
+
 image-broker:
 	test/images/build.sh broker
 
