@@ -3,7 +3,9 @@
 // client sends the same batch again. With idempotence (librdkafka through python
 // confluent-kafka `enable.idempotence=true`, kafkajs `idempotent: true`) every record
 // is stored once; the same run without idempotence stores duplicates, which shows the
-// retries really reached the broker.
+// retries really reached the broker. Last, the broker itself restarts (SIGTERM, then
+// SIGKILL) between appending a batch and the client learning of it: the retry lands
+// on a broker that must know the producer's sequences from its snapshot / log replay.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type Broker } from '../support/broker.ts';
@@ -42,14 +44,14 @@ async function readBack(topic: string): Promise<{ consumed: ConsumedRecord[]; du
   return { consumed, duplicates: consumed.length - values.size };
 }
 
-async function kafkajsProduce(topic: string, recs: ProducedRecord[], idempotent: boolean, drops: number[]): Promise<void> {
+async function kafkajsProduce(topic: string, recs: ProducedRecord[], idempotent: boolean, drops: number[], onDrop?: () => void): Promise<void> {
   const k = await kafkajs();
-  const kafka = new k.Kafka({ clientId: `idem-kafkajs-${idempotent}`, brokers: [`127.0.0.1:${proxy.port}`], logLevel: k.logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 } });
+  const kafka = new k.Kafka({ clientId: `idem-kafkajs-${idempotent}`, brokers: [`127.0.0.1:${proxy.port}`], logLevel: k.logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
   const producer = kafka.producer({ idempotent, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     for (let i = 0, n = 0; i < recs.length; i += 100, n++) {
-      if (drops.includes(n)) proxy.dropProduceResponses(1);
+      if (drops.includes(n)) proxy.dropProduceResponses(1, onDrop);
       await producer.send({ topic, acks: -1, messages: recs.slice(i, i + 100).map((r) => ({ key: r.key, value: r.value })) });
     }
   } finally {
@@ -109,3 +111,21 @@ test('librdkafka enable.idempotence=false — the same lost responses store dupl
   assert.ok(duplicates > 0, `expected duplicates without idempotence, read ${consumed.length} records`);
   assert.equal(new Set(consumed.map((c) => c.value)).size, 3000);
 });
+
+for (const how of ['graceful', 'kill -9'] as const) {
+  test(`kafkajs idempotent: true — the broker restarts (${how}) between the append and the ack; the retry after the restart is not stored again`, async () => {
+    const topic = uniqueTopic('idem-restart');
+    await createTopic(topic);
+    const recs = makeRecords(600, 'idem-restart', 37);
+    const restarts: Promise<void>[] = [];
+    const restart = () => {
+      restarts.push(how === 'graceful' ? broker.restart() : broker.kill9().then(() => broker.restart()));
+    };
+    await kafkajsProduce(topic, recs, true, [1, 4], restart);
+    await Promise.all(restarts);
+    assert.equal(restarts.length, 2, 'two restarts between an append and its ack');
+    const { consumed, duplicates } = await readBack(topic);
+    assert.equal(duplicates, 0, 'producer state (ids, epochs, sequences) survived the restart');
+    verifyRoundTrip(recs, consumed, PARTITIONS);
+  });
+}

@@ -12,8 +12,8 @@ import net from 'node:net';
 export interface DropProxy {
   port: number;
   setTarget(host: string, port: number): void;
-  /** Swallow the next `n` Produce responses (each one cuts its connection). */
-  dropProduceResponses(n: number): void;
+  /** Swallow the next `n` Produce responses (each one cuts its connection); `onDrop` runs after each. */
+  dropProduceResponses(n: number, onDrop?: () => void): void;
   /** Produce requests seen, and Produce responses dropped so far. */
   stats(): { produceRequests: number; dropped: number };
   close(): Promise<void>;
@@ -41,6 +41,7 @@ export async function startDropProxy(): Promise<DropProxy> {
   let targetHost = '127.0.0.1';
   let targetPort = 0;
   let toDrop = 0;
+  let dropHook: (() => void) | undefined;
   let dropped = 0;
   let produceRequests = 0;
   const sockets = new Set<net.Socket>();
@@ -74,6 +75,7 @@ export async function startDropProxy(): Promise<DropProxy> {
           toDrop--;
           dropped++;
           end();
+          dropHook?.();
           return;
         }
         down.write(f);
@@ -94,8 +96,9 @@ export async function startDropProxy(): Promise<DropProxy> {
       targetHost = h;
       targetPort = p;
     },
-    dropProduceResponses: (n) => {
+    dropProduceResponses: (n, onDrop) => {
       toDrop += n;
+      dropHook = onDrop;
     },
     stats: () => ({ produceRequests, dropped }),
     close: () =>
