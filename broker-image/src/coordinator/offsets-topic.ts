@@ -46,6 +46,18 @@ export class OffsetsTopicStore {
     await partition.append(buildBatch([{ key, value }]));
   }
 
+  /** Appends records of one group as one batch (all in the group's partition): all or none. */
+  async appendAll(records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.ensureTopic();
+    const group = groupIdOfKey(records[0]!.key);
+    for (const r of records) {
+      if (groupIdOfKey(r.key) !== group) throw new Error('appendAll: records of more than one group');
+    }
+    const partition = this.partitions[offsetsPartitionFor(group, this.partitions.length)];
+    await partition.append(buildBatch(records));
+  }
+
   /** Every record of the topic in log order per partition, for loading the coordinator at start. */
   async replay(onRecord: (key: Buffer, value: Buffer | null) => void): Promise<number> {
     if (!this.broker.topics.get(OFFSETS_TOPIC)) return 0;

@@ -399,6 +399,9 @@ test('a failed store write fails the commit and keeps the old offset', async () 
     async append() {
       if (failing) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     },
+    async appendAll() {
+      if (failing) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    },
   };
   const c = coordinator(store);
   const commit = (offset: bigint) => c.offsetCommit({ groupId: 's', topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: offset, committedMetadata: null }] }] }, 2);
@@ -429,4 +432,24 @@ test('OffsetCommit with a generation to a group that does not exist: ILLEGAL_GEN
   assert.equal((await c.offsetCommit(body, 9)).topics[0]!.partitions[0]!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   const fetched = await c.offsetFetch({ groupId: 'nobody', topics: null }, 7);
   assert.deepEqual(fetched.topics, []);
+});
+
+test('one OffsetCommit is one store write (all its partitions together); oversized metadata is left out of it', async () => {
+  const store = new MemoryGroupStore();
+  let writes = 0;
+  const appendAll = store.appendAll.bind(store);
+  store.appendAll = async (records) => {
+    writes++;
+    await appendAll(records);
+  };
+  const c = coordinator(store, { offsetMetadataMaxBytes: 4 });
+  const res = await c.offsetCommit({ groupId: 's', topics: [
+    { name: 't', partitions: [0, 1, 2].map((i) => ({ partitionIndex: i, committedOffset: BigInt(10 + i), committedMetadata: '' })) },
+    { name: 'u', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedMetadata: 'far too long' }, { partitionIndex: 1, committedOffset: 6n, committedMetadata: 'ok' }] },
+  ] }, 2);
+  assert.deepEqual(res.topics.map((t) => t.partitions.map((p) => p.errorCode)), [[0, 0, 0], [ErrorCode.OFFSET_METADATA_TOO_LARGE, 0]]);
+  assert.equal(writes, 1);
+  assert.equal(store.records.length, 4);
+  const fetched = await c.offsetFetch({ groupId: 's', topics: null }, 5);
+  assert.deepEqual(fetched.topics.map((t) => [t.name, t.partitions.map((p) => Number(p.committedOffset))]), [['t', [10, 11, 12]], ['u', [6]]]);
 });

@@ -519,36 +519,42 @@ export class GroupCoordinator {
     const error = this.commitError(group, generationId, memberId, instanceId);
     if (error !== ErrorCode.NONE) return respondAll(error);
 
+    // Every valid partition of the commit goes to the log in one batch (as Kafka): a
+    // commit is stored whole or not at all, and costs one append however many partitions.
     const now = this.config.now();
     const target = group;
-    const topics = await Promise.all(req.topics.map(async (topic) => ({
+    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const answers = req.topics.map((topic) => ({
       name: topic.name,
-      partitions: await Promise.all(topic.partitions.map(async (p) => {
+      partitions: topic.partitions.map((p): { partitionIndex: number; errorCode: number } => {
         const metadata = p.committedMetadata ?? '';
         if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
           return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         }
         const v1Timestamp = apiVersion === 1 && p.commitTimestamp !== undefined && p.commitTimestamp >= 0n ? Number(p.commitTimestamp) : null;
-        const committed: CommittedOffset = {
-          offset: p.committedOffset,
-          leaderEpoch: apiVersion >= 6 ? p.committedLeaderEpoch ?? -1 : -1,
-          metadata,
-          commitTimestamp: v1Timestamp ?? now,
-        };
-        try {
-          await this.store.append(
-            offsetCommitKey(target.groupId, topic.name, p.partitionIndex),
-            offsetCommitValue({ ...committed, commitTimestamp: BigInt(committed.commitTimestamp) }),
-          );
-        } catch (err) {
-          return { partitionIndex: p.partitionIndex, errorCode: storeErrorCode(err) };
-        }
-        // A group deleted meanwhile keeps none of it.
-        if (this.groups.get(target.groupId) === target) target.setOffset(topic.name, p.partitionIndex, committed);
+        accepted.push({
+          topic: topic.name,
+          partition: p.partitionIndex,
+          committed: { offset: p.committedOffset, leaderEpoch: apiVersion >= 6 ? p.committedLeaderEpoch ?? -1 : -1, metadata, commitTimestamp: v1Timestamp ?? now },
+        });
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
-      })),
-    })));
-    return { throttleTimeMs: 0, topics };
+      }),
+    }));
+    if (accepted.length > 0) {
+      try {
+        await this.store.appendAll(accepted.map((a) => ({
+          key: offsetCommitKey(target.groupId, a.topic, a.partition),
+          value: offsetCommitValue({ ...a.committed, commitTimestamp: BigInt(a.committed.commitTimestamp) }),
+        })));
+      } catch (err) {
+        const errorCode = storeErrorCode(err);
+        for (const t of answers) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = errorCode;
+        return { throttleTimeMs: 0, topics: answers };
+      }
+      // A group deleted meanwhile keeps none of it.
+      if (this.groups.get(target.groupId) === target) for (const a of accepted) target.setOffset(a.topic, a.partition, a.committed);
+    }
+    return { throttleTimeMs: 0, topics: answers };
   }
 
   private commitError(group: ClassicGroup, generationId: number, memberId: string, instanceId: string | null): number {

@@ -5,6 +5,11 @@
 export interface GroupStore {
   /** Append one record (key, value=null for tombstone); resolves when durable in the log. */
   append(key: Buffer, value: Buffer | null): Promise<void>;
+  /**
+   * Append records of one group together, all or none (one batch in the group's
+   * partition, as Kafka writes one OffsetCommit); resolves when durable in the log.
+   */
+  appendAll(records: { key: Buffer; value: Buffer | null }[]): Promise<void>;
 }
 
 /** A GroupStore that keeps the records in memory, in append order (tests, single-process use). */
@@ -13,5 +18,9 @@ export class MemoryGroupStore implements GroupStore {
 
   async append(key: Buffer, value: Buffer | null): Promise<void> {
     this.records.push({ key, value });
+  }
+
+  async appendAll(records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
+    this.records.push(...records);
   }
 }
