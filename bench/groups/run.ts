@@ -13,7 +13,8 @@
 //      (one OffsetCommit in flight per group) for BENCH_COMMIT_SECONDS; commits/s.
 //
 // A benchmark, not a test: figures are printed, nothing is asserted.
-// Env: BENCH_COMMIT_SECONDS (default 5), BENCH_REPEAT (rebalance rounds, default 5).
+// Env: BENCH_COMMIT_SECONDS (default 5), BENCH_REPEAT (rebalance rounds, default 5),
+//      BENCH_ONLY=failover|rebalance|commits (one section).
 import { startBroker, type Broker } from '../../test/support/broker.ts';
 import { GroupProbe, startMember, TopicLedger, type Family, type Member } from '../../test/support/groups.ts';
 import { waitFor } from '../../test/support/clients.ts';
@@ -23,6 +24,8 @@ import { produceBatch } from '../../broker-image/src/client/topic-client.ts';
 
 const COMMIT_SECONDS = Number(process.env.BENCH_COMMIT_SECONDS ?? 5);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const ONLY = process.env.BENCH_ONLY;
+const run = (section: string) => ONLY === undefined || ONLY === section;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => process.stderr.write(`[bench-groups] ${s}\n`);
 const rows: [string, string, string][] = [];
@@ -194,7 +197,7 @@ const broker = await startBroker({
   overrides: { 'group.initial.rebalance.delay.ms': '100', 'group.min.session.timeout.ms': '1000', 'offsets.topic.num.partitions': '10', 'auto.create.topics.enable': 'false' },
 });
 try {
-  for (const family of ['kafkajs', 'python'] as const) {
+  for (const family of run('failover') ? ['kafkajs', 'python'] as const : []) {
     for (const sessionTimeoutMs of [3000, 6000]) {
       log(`failover ${family} kill, session ${sessionTimeoutMs} ms`);
       const ms = await failover(broker, family, 'kill', sessionTimeoutMs);
@@ -204,16 +207,20 @@ try {
     const ms = await failover(broker, family, 'leave', 6000);
     rows.push([`member leaves → its partitions consumed again (${family === 'python' ? 'librdkafka' : family})`, 'LeaveGroup', `${ms.toFixed(0)} ms`]);
   }
-  log('rebalance, own client');
-  const own = await rebalanceOwnClient(broker);
-  rows.push(['10-member group + 1 joins → all 11 synced (own client)', `median of ${own.join.length}`, `${median(own.join).toFixed(0)} ms (min ${Math.min(...own.join).toFixed(0)}, max ${Math.max(...own.join).toFixed(0)})`]);
-  rows.push(['11th leaves → the 10 synced again (own client)', `median of ${own.leave.length}`, `${median(own.leave).toFixed(0)} ms (min ${Math.min(...own.leave).toFixed(0)}, max ${Math.max(...own.leave).toFixed(0)})`]);
-  log('rebalance, kafkajs');
-  const kjs = await rebalanceKafkajs(broker);
-  rows.push(['10 kafkajs members, one leaves → Stable with 9 (DescribeGroups)', `median of ${kjs.length}`, `${median(kjs).toFixed(0)} ms (min ${Math.min(...kjs).toFixed(0)}, max ${Math.max(...kjs).toFixed(0)})`]);
-  log(`commit throughput, 100 groups, ${COMMIT_SECONDS} s`);
-  const c = await commitThroughput(broker);
-  rows.push(['OffsetCommit, 100 groups × 6 partitions, 1 in flight per group', `${c.seconds.toFixed(1)} s`, `${(c.commits / c.seconds).toFixed(0)} commits/s (${((c.commits * 6) / c.seconds).toFixed(0)} offsets/s)`]);
+  if (run('rebalance')) {
+    log('rebalance, own client');
+    const own = await rebalanceOwnClient(broker);
+    rows.push(['10-member group + 1 joins → all 11 synced (own client)', `median of ${own.join.length}`, `${median(own.join).toFixed(0)} ms (min ${Math.min(...own.join).toFixed(0)}, max ${Math.max(...own.join).toFixed(0)})`]);
+    rows.push(['11th leaves → the 10 synced again (own client)', `median of ${own.leave.length}`, `${median(own.leave).toFixed(0)} ms (min ${Math.min(...own.leave).toFixed(0)}, max ${Math.max(...own.leave).toFixed(0)})`]);
+    log('rebalance, kafkajs');
+    const kjs = await rebalanceKafkajs(broker);
+    rows.push(['10 kafkajs members, one leaves → Stable with 9 (DescribeGroups)', `median of ${kjs.length}`, `${median(kjs).toFixed(0)} ms (min ${Math.min(...kjs).toFixed(0)}, max ${Math.max(...kjs).toFixed(0)})`]);
+  }
+  if (run('commits')) {
+    log(`commit throughput, 100 groups, ${COMMIT_SECONDS} s`);
+    const c = await commitThroughput(broker);
+    rows.push(['OffsetCommit, 100 groups × 6 partitions, 1 in flight per group', `${c.seconds.toFixed(1)} s`, `${(c.commits / c.seconds).toFixed(0)} commits/s (${((c.commits * 6) / c.seconds).toFixed(0)} offsets/s)`]);
+  }
 } finally {
   await broker.cleanup();
 }
