@@ -8,9 +8,10 @@ NODE := $(NODE_DIR)/node
 BROKER_CONFIG ?= config/server.properties
 TEST_FILES_UNIT := $(shell find broker-image/src emulator/src operator/src -name '*.test.ts' 2>/dev/null | sort)
 TEST_FILES_CLIENTS := $(shell find test/clients -name '*.test.ts' 2>/dev/null | sort)
-TEST_FILES_EMULATOR := $(shell find test/emulator -name '*.test.ts' 2>/dev/null | sort)
+TEST_FILES_EMULATOR := $(shell find test/emulator -name '*.test.ts' -not -name 'pubsub*' 2>/dev/null | sort)
+TEST_FILES_PUBSUB := $(shell find test/emulator -name 'pubsub*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all deps npm-deps apt-deps typecheck test test-unit test-clients test-emulator run run-emulator bench-broker bench-kinesis image-broker clean
+.PHONY: all deps npm-deps apt-deps typecheck test test-unit test-clients test-emulator test-pubsub bench-pubsub run run-emulator bench-broker bench-kinesis image-broker clean
 
 all: npm-deps typecheck
 
@@ -35,7 +36,7 @@ run: npm-deps
 	$(NODE) broker-image/src/cli/main.ts broker start --config $(BROKER_CONFIG)
 
 ## test: installs what the tests need, type-checks, runs every test.
-test: deps typecheck test-unit test-clients test-emulator
+test: deps typecheck test-unit test-clients test-emulator test-pubsub
 
 test-unit: npm-deps
 	$(NODE) --test --test-concurrency=2 $(TEST_FILES_UNIT)
@@ -46,6 +47,10 @@ test-clients: deps
 ## test-emulator: the emulator's front-ends with the official SDKs, over a real broker (and kinesis-mock side by side).
 test-emulator: npm-deps
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_EMULATOR)
+
+## test-pubsub: the Pub/Sub front-end with @google-cloud/pubsub and REST, side by side with Google's emulator.
+test-pubsub: npm-deps
+	$(NODE) --test --test-concurrency=1 $(TEST_FILES_PUBSUB)
 
 ## run-emulator: the emulator against the broker of `make run` (Kinesis on 127.0.0.1:4567).
 run-emulator: npm-deps

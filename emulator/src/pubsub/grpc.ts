@@ -61,6 +61,7 @@ const UNARY: Record<string, string> = {
   UpdateSnapshot: 'updateSnapshot',
   DeleteSnapshot: 'deleteSnapshot',
   Seek: 'seek',
+  Pull: 'pull',
 };
 
 class StreamSink implements Sink {

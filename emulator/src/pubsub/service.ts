@@ -655,6 +655,8 @@ export class PubsubService {
     } else {
       throw invalid('Seek requires a time or a snapshot.');
     }
+    rt.cfg = { ...rt.cfg, seekEpoch: ((rt.cfg.seekEpoch ?? 0) + 1) % 1_000_000 };
+    await this.store.put(`sub/${rt.cfg.name}`, rt.cfg);
     await rt.resetTo(state);
     return {};
   }

@@ -35,6 +35,8 @@ export interface SubConfig {
   pushNoWrapper: boolean;
   exactlyOnce: boolean;
   detached: boolean;
+  /** Changes at every seek; part of ack IDs so acks from before a seek are ignored. */
+  seekEpoch?: number;
   expirationTtlSeconds: number | null;
 }
 
@@ -125,6 +127,7 @@ export class SubscriptionRuntime {
   #retryTimer: NodeJS.Timeout | null = null;
   #forwarding = 0;
   lastActivity = Date.now();
+  #lastPull = 0;
 
   constructor(cfg: SubConfig, filter: Filter | null, kafka: KafkaAccess, store: MetaStore, log: Logger) {
     this.cfg = cfg;
@@ -171,6 +174,8 @@ export class SubscriptionRuntime {
     if (this.cfg.detached || this.cfg.kafkaTopic === '') return false;
     if (this.#ready.length - this.#readyHead >= READY_HIGH) return false;
     if (this.#pulls.length > 0) return true;
+    // Someone pulled lately (returnImmediately Pulls leave no waiter): keep reading ahead.
+    if (Date.now() - this.#lastPull < 60_000) return true;
     for (const s of this.sinks) if (s.capacity() > 0) return true;
     return false;
   }
@@ -320,7 +325,7 @@ export class SubscriptionRuntime {
         continue;
       }
       this.#attempts.set(k, attempt);
-      const ackId = `${m.partition}-${m.offset}-${attempt}`;
+      const ackId = `${m.partition}-${m.offset}-${attempt}-${this.cfg.seekEpoch ?? 0}`;
       this.leases.set(k, { msg: m, ackId, deadline, sink });
       out.push({ ackId, msg: m, deliveryAttempt: attempt });
     }
@@ -392,6 +397,7 @@ export class SubscriptionRuntime {
 
   pull(max: number, returnImmediately: boolean, waitMs: number, signal: { cancelled: () => boolean; onCancel: (f: () => void) => void }): Promise<Delivery[]> {
     this.lastActivity = Date.now();
+    this.#lastPull = Date.now();
     const msgs = this.#take(max);
     const now = this.#lease(msgs, null, this.cfg.ackDeadlineSeconds);
     if (now.length > 0 || returnImmediately) {
@@ -419,10 +425,15 @@ export class SubscriptionRuntime {
     });
   }
 
-  #parseAckId(ackId: string): { p: number; o: bigint; n: number } | null {
-    const m = /^(\d+)-(\d+)-(\d+)$/.exec(ackId);
+  #parseAckId(ackId: string): { p: number; o: bigint; n: number; epoch: number } | null {
+    const m = /^(\d+)-(\d+)-(\d+)-(\d+)$/.exec(ackId);
     if (!m) return null;
-    return { p: Number(m[1]), o: BigInt(m[2]), n: Number(m[3]) };
+    return { p: Number(m[1]), o: BigInt(m[2]), n: Number(m[3]), epoch: Number(m[4]) };
+  }
+
+  /** Ack IDs handed out before the last seek no longer count. */
+  #current(id: { epoch: number }): boolean {
+    return id.epoch === (this.cfg.seekEpoch ?? 0);
   }
 
   validateAckIds(ackIds: string[]): void {
@@ -463,6 +474,10 @@ export class SubscriptionRuntime {
     for (const a of ackIds) {
       const id = this.#parseAckId(a);
       if (!id) continue;
+      if (!this.#current(id)) {
+        if (this.cfg.exactlyOnce) stale.push(a);
+        continue;
+      }
       const k = msgKey(id.p, id.o);
       const l = this.leases.get(k);
       if (this.cfg.exactlyOnce && (!l || l.ackId !== a)) {
@@ -500,13 +515,23 @@ export class SubscriptionRuntime {
       if (seconds === 0) {
         this.#endLease(k);
         this.#releaseKey(l.msg);
-        this.#redeliver.push({ msg: l.msg, notBefore: now + this.#backoffMs(k) });
+        this.#retry(l.msg, now);
       } else {
         l.deadline = now + seconds * 1000;
       }
     }
     if (seconds === 0) this.dispatch();
     return stale;
+  }
+
+  /** A nacked or expired message: due again after the backoff, or dead-lettered once out of attempts. */
+  #retry(m: Msg, now: number): void {
+    const k = msgKey(m.partition, m.offset);
+    if (this.cfg.deadLetterKafkaTopic && (this.#attempts.get(k) ?? 0) >= this.cfg.maxDeliveryAttempts) {
+      this.#deadLetter(m);
+      return;
+    }
+    this.#redeliver.push({ msg: m, notBefore: now + this.#backoffMs(k) });
   }
 
   #backoffMs(k: string): number {
@@ -524,7 +549,7 @@ export class SubscriptionRuntime {
       if (l.deadline > now) continue;
       this.#endLease(k);
       this.#releaseKey(l.msg);
-      if (this.#stillWanted(l.msg)) this.#redeliver.push({ msg: l.msg, notBefore: now + this.#backoffMs(k) });
+      if (this.#stillWanted(l.msg)) this.#retry(l.msg, now);
       any = true;
     }
     if (any) this.dispatch();
