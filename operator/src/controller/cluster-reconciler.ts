@@ -77,6 +77,15 @@ export class ClusterReconciler {
     return this.brokerPods(kc).filter(isPodReady).filter((p) => p.status?.podIP).map((p) => ({ ordinal: ordinalOf(p), address: `${p.status.podIP}:${port}` }));
   }
 
+  /**
+   * Where topics are managed: broker 0 while brokers do not replicate (each
+   * broker has its own topics, so every admin call must go to the same one);
+   * undefined while it is not Ready.
+   */
+  topicBroker(kc: KafkaCluster): string | undefined {
+    return this.readyBrokerAddresses(kc).find((b) => b.ordinal === 0)?.address;
+  }
+
   /** Metadata from every ready broker (until brokers replicate, each knows only its own partitions). */
   private async clusterMetadata(kc: KafkaCluster): Promise<Map<number, ClusterMetadata>> {
     const out = new Map<number, ClusterMetadata>();

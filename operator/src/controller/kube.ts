@@ -183,7 +183,14 @@ export class Kube {
           while ((i = buf.indexOf('\n')) >= 0) {
             const line = buf.slice(0, i).trim();
             buf = buf.slice(i + 1);
-            if (line) onEvent(JSON.parse(line) as WatchEvent);
+            if (!line) continue;
+            try {
+              onEvent(JSON.parse(line) as WatchEvent);
+            } catch (e) {
+              req.destroy();
+              reject(e);
+              return;
+            }
           }
         });
         res.on('end', () => resolve());

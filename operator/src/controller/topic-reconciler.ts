@@ -48,9 +48,9 @@ export class TopicReconciler {
     if (kt.metadata.deletionTimestamp) {
       if (!hasFinalizer) return {};
       if (managed && !clusterGone) {
-        const addr = this.d.clusterReconciler.readyBrokerAddresses(kc!)[0];
-        if (!addr) throw new Error(`cannot delete topic ${topicName(kt)}: no ready broker in cluster ${clusterName}`);
-        await KafkaAdmin.with(addr.address, (a) => a.deleteTopic(topicName(kt)));
+        const addr = this.d.clusterReconciler.topicBroker(kc!);
+        if (!addr) throw new Error(`cannot delete topic ${topicName(kt)}: broker 0 of cluster ${clusterName} is not ready`);
+        await KafkaAdmin.with(addr, (a) => a.deleteTopic(topicName(kt)));
         log.info({ topic: topicName(kt) }, 'deleted topic');
       } else {
         log.info({ topic: topicName(kt), clusterGone, managed }, 'releasing finalizer without deleting the topic');
@@ -85,14 +85,14 @@ export class TopicReconciler {
       await status([{ type: 'Ready', status: 'False', reason: 'ClusterNotFound', message: `KafkaCluster ${ns}/${clusterName} does not exist` }]);
       return {};
     }
-    const addr = this.d.clusterReconciler.readyBrokerAddresses(kc!)[0];
+    const addr = this.d.clusterReconciler.topicBroker(kc!);
     if (!addr) {
-      await status([{ type: 'Ready', status: 'False', reason: 'ClusterNotReady', message: `no broker of ${clusterName} is ready yet` }]);
+      await status([{ type: 'Ready', status: 'False', reason: 'ClusterNotReady', message: `broker 0 of ${clusterName} (where topics live until brokers replicate) is not ready` }]);
       return { requeueAfterMs: 5_000 };
     }
 
     const name = topicName(kt);
-    const { actual, plan } = await KafkaAdmin.with(addr.address, async (a) => {
+    const { actual, plan } = await KafkaAdmin.with(addr, async (a) => {
       const before = await a.describeTopic(name);
       const plan = planTopic(kt, before);
       if (plan.create) {
