@@ -124,16 +124,22 @@ export async function startKinesisMock(): Promise<Proc> {
     };
     const deadline = Date.now() + 60_000;
     const poll = async () => {
-      if (exited) return reject(new Error(`kinesis-mock exited:\n${out}`));
+      if (exited) return reject(new Error(`kinesis-mock exited:\n${out.slice(-1500)}`));
       try {
-        const r = await fetch(`http://127.0.0.1:${plain}/`, { method: 'POST', headers: { 'x-amz-target': 'Kinesis_20131202.ListStreams', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
-        if (r.status === 200) return resolve({ port: plain, pid: child.pid!, output: () => out, stop });
+        const r = await fetch(`http://127.0.0.1:${plain}/`, { method: 'POST', headers: {
+          'x-amz-target': 'Kinesis_20131202.ListStreams',
+          'content-type': 'application/x-amz-json-1.1',
+          // kinesis-mock insists on a (never verified) SigV4 header.
+          authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0',
+        }, body: '{}' });
+        // Any HTTP answer means it is up (it refuses unsigned requests with 400).
+        if (r.status > 0) return resolve({ port: plain, pid: child.pid!, output: () => out, stop });
       } catch {
         /* not yet */
       }
       if (Date.now() > deadline) {
         await stop();
-        return reject(new Error(`kinesis-mock not ready:\n${out}`));
+        return reject(new Error(`kinesis-mock not ready:\n${out.slice(-1500)}`));
       }
       setTimeout(() => void poll(), 200);
     };
