@@ -59,6 +59,10 @@ run-emulator: npm-deps
 bench-broker: deps
 	bench/broker/run.sh
 
+## bench-kinesis: PutRecords 200k x 100 B (batches of 500, 4 shards) + GetRecords back, ours vs kinesis-mock.
+bench-kinesis: npm-deps
+	$(NODE) bench/kinesis/run.ts
+
 ## bench-groups: member failover time, 10-member rebalance time, commit throughput with 100 groups.
 .PHONY: bench-groups
 bench-groups: deps
