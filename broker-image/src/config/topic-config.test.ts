@@ -40,3 +40,10 @@ test('invalid topic configs are refused with INVALID_CONFIG naming the key', () 
   }
   validateTopicConfig({ 'retention.ms': '-1', 'cleanup.policy': 'compact' });
 });
+
+test('flush.messages and flush.ms reach the log; Long.MAX_VALUE means never', () => {
+  assert.equal(logConfigFor({}, new Map()).flushMessages, undefined);
+  assert.equal(logConfigFor({ 'flush.messages': '1' }, new Map()).flushMessages, 1);
+  assert.equal(logConfigFor({}, new Map([['log.flush.interval.ms', '1000']])).flushMs, 1000);
+  assert.throws(() => validateTopicConfig({ 'flush.messages': '0' }), /at least 1/);
+});

@@ -22,6 +22,7 @@ const oneOf = (...allowed: string[]) => (v: string) =>
 const atLeast = (min: number) => (v: string) => (Number(v) >= min ? null : `must be at least ${min}`);
 
 const HOUR = 3_600_000;
+const LONG_MAX = '9223372036854775807';
 const MINUTE = 60_000;
 
 export const topicConfigKeys: Record<string, TopicConfigKey> = {
@@ -42,6 +43,14 @@ export const topicConfigKeys: Record<string, TopicConfigKey> = {
   'file.delete.delay.ms': {
     type: 'long', brokerKeys: [{ key: 'log.segment.delete.delay.ms' }], defaultValue: String(MINUTE),
     check: atLeast(0), doc: 'delay before a deleted segment file is removed',
+  },
+  'flush.messages': {
+    type: 'long', brokerKeys: [{ key: 'log.flush.interval.messages' }], defaultValue: LONG_MAX,
+    check: atLeast(1), doc: 'fsync the log after this many messages (default: never; durability comes from replication)',
+  },
+  'flush.ms': {
+    type: 'long', brokerKeys: [{ key: 'log.flush.interval.ms' }], defaultValue: LONG_MAX,
+    check: atLeast(0), doc: 'fsync the log when this long has passed since the last fsync (default: never)',
   },
   'index.interval.bytes': {
     type: 'int', brokerKeys: [{ key: 'log.index.interval.bytes' }], defaultValue: '4096',
@@ -159,5 +168,12 @@ export function logConfigFor(overrides: Record<string, string>, broker: Map<stri
     messageTimestampType: c['message.timestamp.type'] as LogConfig['messageTimestampType'],
     maxMessageBytes: num('max.message.bytes'),
     fileDeleteDelayMs: num('file.delete.delay.ms'),
+    flushMessages: unlessNever(num('flush.messages')),
+    flushMs: unlessNever(num('flush.ms')),
   };
+}
+
+/** Kafka spells "never" as Long.MAX_VALUE. */
+function unlessNever(n: number): number | undefined {
+  return n >= Number.MAX_SAFE_INTEGER ? undefined : n;
 }
