@@ -31,9 +31,10 @@ typecheck: npm-deps
 	npx tsc -p test
 	npx tsc -p operator
 
-## run: a single broker on 127.0.0.1:9092, data under ./data; Ctrl-C stops it cleanly.
+## run: a single broker on 127.0.0.1:9092 (metrics and probes on 127.0.0.1:9644), data under ./data; Ctrl-C stops it cleanly.
+RUN_HTTP_LISTENER ?= 127.0.0.1:9644
 run: npm-deps
-	$(NODE) broker-image/src/cli/main.ts broker start --config $(BROKER_CONFIG)
+	$(NODE) broker-image/src/cli/main.ts broker start --config $(BROKER_CONFIG) --override http.listener=$(RUN_HTTP_LISTENER)
 
 ## test: installs what the tests need, type-checks, runs every test.
 test: deps typecheck test-unit test-clients test-emulator test-pubsub
@@ -76,7 +77,7 @@ clean:
 
 ## Local Kubernetes (test/cluster, test/kubelet, test/images; see test/cluster/README.md)
 K8S_DIR ?= /tmp/tributary-k8s
-TEST_FILES_K8S := $(shell find test/images test/k8s test/kubelet test/chart-render -name '*.test.ts' 2>/dev/null | sort)
+TEST_FILES_K8S := $(shell find test/images test/cluster test/kubelet test/chart-render test/k8s -name '*.test.ts' 2>/dev/null | sort)
 
 .PHONY: images k8s-build k8s-up k8s-down test-k8s
 
@@ -98,3 +99,23 @@ k8s-down:
 ## test-k8s: image tests, then the Kubernetes end-to-end tests (one at a time: they share 2 cores).
 test-k8s: npm-deps k8s-build images
 	TRIBUTARY_BROKER_IMAGE=tributary/broker:dev $(NODE) --test --test-concurrency=1 $(TEST_FILES_K8S)
+
+## Operator (operator/, crds/, charts/tributary-operator/): CRDs generated from operator/src/api.
+TEST_FILES_OPERATOR := $(shell find operator/test -name '*.test.ts' 2>/dev/null | sort)
+.PHONY: crds image-operator test-operator bench-operator
+
+crds: npm-deps
+	$(NODE) operator/src/api/generate.ts
+
+image-operator:
+	test/images/build.sh operator
+
+## test-operator: the operator in-process and the chart's operator pods against the local cluster.
+test-operator: npm-deps k8s-build
+	test/images/build.sh broker operator
+	TRIBUTARY_IMAGES_BUILT=1 TRIBUTARY_BROKER_IMAGE=tributary/broker:dev $(NODE) --test --test-concurrency=1 $(TEST_FILES_OPERATOR)
+
+## bench-operator: 3-broker KafkaCluster apply→Ready time; rolling restart duration and longest produce stall.
+bench-operator: npm-deps k8s-build
+	test/images/build.sh broker
+	TRIBUTARY_BROKER_IMAGE=tributary/broker:dev $(NODE) operator/bench/operator-bench.ts
