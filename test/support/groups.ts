@@ -16,9 +16,15 @@ export type Family = 'kafkajs' | 'python' | 'platformatic';
 /** Session timeout the members ask for; the broker must allow it (group.min.session.timeout.ms). */
 export const MEMBER_SESSION_TIMEOUT_MS = 3000;
 
-/** Broker overrides for fast group tests (short initial delay, short sessions allowed). */
+/**
+ * Broker overrides for fast group tests (short sessions allowed). The initial
+ * rebalance delay (applied whenever an Empty group starts rebalancing) is long enough
+ * for member processes started together to join in one rebalance: otherwise the first
+ * one starts reading alone and, at the next rebalance, @platformatic/kafka delivers
+ * records of a fetch sent under the old assignment (client-side at-least-once).
+ */
 export const GROUP_BROKER_OVERRIDES = {
-  'group.initial.rebalance.delay.ms': '100',
+  'group.initial.rebalance.delay.ms': '2000',
   'group.min.session.timeout.ms': '1000',
   'auto.create.topics.enable': 'false',
   'offsets.topic.num.partitions': '3',
