@@ -31,10 +31,10 @@ typecheck: npm-deps
 	npx tsc -p test
 	npx tsc -p operator
 
-## run: a single broker on 127.0.0.1:9092 (metrics and probes on 127.0.0.1:9644), data under ./data; Ctrl-C stops it cleanly.
-RUN_HTTP_LISTENER ?= 127.0.0.1:9644
+## run: a single broker on 127.0.0.1:9092 (metrics and probes on 127.0.0.1:9644), data under ./data,
+## and the emulator in front of it (Kinesis on 127.0.0.1:4567, Pub/Sub on 127.0.0.1:8085); Ctrl-C stops both.
 run: npm-deps
-	$(NODE) broker-image/src/cli/main.ts broker start --config $(BROKER_CONFIG) --override http.listener=$(RUN_HTTP_LISTENER)
+	BROKER_CONFIG=$(BROKER_CONFIG) scripts/run.sh
 
 ## test: installs what the tests need, type-checks, runs every test.
 test: deps typecheck test-unit test-clients test-emulator test-pubsub
