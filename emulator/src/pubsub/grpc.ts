@@ -22,6 +22,17 @@ function grpcError(err: unknown): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   const info = (e as ApiError & { errorInfo?: Obj }).errorInfo;
   if (info) {
+    try {
+      metadata.set('grpc-status-details-bin', statusDetails(e.code, e.message, info));
+    } catch {
+      /* the status alone still tells the client what failed */
+    }
+  }
+  return { code: e.code, details: e.message, metadata };
+}
+
+function statusDetails(code: number, message: string, info: Obj): Buffer {
+  {
     // google.rpc.Status with an ErrorInfo detail, as the client reads it for exactly-once acks.
     if (!statusType) {
       const root = loadProtos().root;
@@ -30,11 +41,10 @@ function grpcError(err: unknown): Partial<grpc.StatusObject> {
     }
     const detail = errorInfoType!.encode(errorInfoType!.fromObject(info)).finish();
     const st = statusType.encode(
-      statusType.fromObject({ code: e.code, message: e.message, details: [{ type_url: 'type.googleapis.com/google.rpc.ErrorInfo', value: detail }] }),
+      statusType.fromObject({ code, message, details: [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: detail }] }),
     ).finish();
-    metadata.set('grpc-status-details-bin', Buffer.from(st));
+    return Buffer.from(st);
   }
-  return { code: e.code, details: e.message, metadata };
 }
 
 const UNARY: Record<string, string> = {

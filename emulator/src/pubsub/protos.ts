@@ -37,7 +37,8 @@ export function loadProtos(): { grpc: grpc.GrpcObject; root: protobuf.Root } {
     }
     return target;
   };
-  root.loadSync(file, { keepCase: false });
+  // google.rpc.Status/ErrorInfo: the per-ack-ID errors of exactly-once acks.
+  root.loadSync([file, 'google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: false });
   root.resolveAll();
   cached = { grpc: grpc.loadPackageDefinition(def), root };
   return cached;

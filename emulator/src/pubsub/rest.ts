@@ -43,7 +43,17 @@ const ROUTES: Route[] = [
   R('GET', `projects/${SEG}/topics`, 'ListTopicsRequest', 'listTopics', (m, _b, q) => ({ project: `projects/${m[1]}`, ...list(q) }), 'ListTopicsResponse'),
   R('GET', `projects/${SEG}/topics/${SEG}/subscriptions`, 'ListTopicSubscriptionsRequest', 'listTopicSubscriptions', (m, _b, q) => ({ topic: `projects/${m[1]}/topics/${m[2]}`, ...list(q) }), 'ListTopicSubscriptionsResponse'),
   R('GET', `projects/${SEG}/topics/${SEG}/snapshots`, 'ListTopicSnapshotsRequest', 'listTopicSnapshots', (m, _b, q) => ({ topic: `projects/${m[1]}/topics/${m[2]}`, ...list(q) }), 'ListTopicSnapshotsResponse'),
-  R('POST', `projects/${SEG}/topics/${SEG}:publish`, 'PublishRequest', 'publish', (m, b) => ({ ...b, topic: `projects/${m[1]}/topics/${m[2]}` }), 'PublishResponse'),
+  R('POST', `projects/${SEG}/topics/${SEG}:publish`, 'PublishRequest', 'publish', (m, b) => {
+    if (Array.isArray(b.messages)) {
+      b.messages.forEach((msg: Obj, i: number) => {
+        const d = msg?.data;
+        if (d !== undefined && (typeof d !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(d))) {
+          throw invalid(`Invalid value at 'messages[${i}].data' (TYPE_BYTES), Base64 decoding failed for "${String(d).slice(0, 40)}"`);
+        }
+      });
+    }
+    return { ...b, topic: `projects/${m[1]}/topics/${m[2]}` };
+  }, 'PublishResponse'),
   R('PUT', `projects/${SEG}/subscriptions/${SEG}`, 'Subscription', 'createSubscription', (m, b) => ({ ...b, name: `projects/${m[1]}/subscriptions/${m[2]}` }), 'Subscription'),
   R('GET', `projects/${SEG}/subscriptions/${SEG}`, 'GetSubscriptionRequest', 'getSubscription', (m) => ({ subscription: `projects/${m[1]}/subscriptions/${m[2]}` }), 'Subscription'),
   R('PATCH', `projects/${SEG}/subscriptions/${SEG}`, 'UpdateSubscriptionRequest', 'updateSubscription', (m, b) => ({ ...b, subscription: { ...(b.subscription ?? {}), name: `projects/${m[1]}/subscriptions/${m[2]}` } }), 'Subscription'),
