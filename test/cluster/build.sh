@@ -9,9 +9,11 @@
 set -euo pipefail
 
 K8S_VERSION=1.20.2
+# Bump when the build recipe changes, so cached binaries of an older recipe are rebuilt.
+RECIPE=2
 CACHE=${TRIBUTARY_CACHE:-$HOME/.cache/tributary}
 OUT=$CACHE/k8s-$K8S_VERSION
-BIN=$OUT/bin
+BIN=$OUT/bin-r$RECIPE
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
 
 log() { echo "[cluster/build] $*" >&2; }
@@ -44,7 +46,16 @@ apt_install etcd-server podman runc curl openssl
 have_all() { local b; for b in "${BINARIES[@]}"; do [ -x "$BIN/$b" ] || return 1; done; }
 if have_all; then echo "$BIN"; exit 0; fi
 
-apt_install golang-go rsync dpkg-dev patch xz-utils
+# One build at a time (several test runs may ask at once); the others wait for it.
+mkdir -p "$OUT"
+exec 9>"$OUT/.build.lock"
+if ! flock -n 9; then
+  log "another build is running; waiting for it"
+  flock 9
+fi
+if have_all; then echo "$BIN"; exit 0; fi
+
+apt_install golang-go rsync dpkg-dev patch xz-utils golang-github-modern-go-reflect2-dev
 export PATH=/usr/lib/go/bin:$PATH
 command -v go >/dev/null || die "go not found after installing golang-go"
 
@@ -86,6 +97,16 @@ if [ ! -f "$SRC/.tributary-patched" ]; then
         || die "debian patch $p does not apply"
     done < "$SRC/debian/patches/series"
   fi
+  # Kubernetes 1.20 vendors github.com/modern-go/reflect2 v1.0.1, whose unsafe map
+  # access breaks with Go >= 1.18 (Debian bookworm has 1.19): kube-apiserver dies at
+  # random with "fatal error: fault ... aeshashbody". v1.0.2 (Debian's package) fixes
+  # it and is API-compatible with the vendored json-iterator.
+  r2=/usr/share/gocode/src/github.com/modern-go/reflect2
+  [ -f "$r2/go_above_118.go" ] || die "$r2 is not reflect2 >= 1.0.2"
+  rm -rf "$SRC/vendor/github.com/modern-go/reflect2"
+  mkdir -p "$SRC/vendor/github.com/modern-go/reflect2"
+  cp "$r2"/*.go "$r2"/*.s "$SRC/vendor/github.com/modern-go/reflect2/"
+  log "vendored reflect2 replaced by Debian's $(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev)"
   touch "$SRC/.tributary-patched"
 fi
 

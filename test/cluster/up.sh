@@ -16,7 +16,18 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 log() { echo "[cluster/up] $*" >&2; }
-die() { echo "[cluster/up] ERROR: $*" >&2; [ -n "${DIR:-}" ] && [ -f "$DIR/pids" ] && "$here/down.sh" "$DIR" >&2 || true; exit 1; }
+die() { echo "[cluster/up] ERROR: $*" >&2; exit 1; }
+# Any failure after the first process started stops everything started so far.
+started=0
+on_exit() {
+  local rc=$?
+  if [ $rc -ne 0 ] && [ $started = 1 ]; then
+    echo "[cluster/up] failed (exit $rc): stopping what was started; logs were in $DIR/logs" >&2
+    for f in "$DIR"/logs/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
+    "$here/down.sh" "$DIR" >&2 || true
+  fi
+}
+trap on_exit EXIT
 
 DIR="" NODES=1 KUBELET=1
 while [ $# -gt 0 ]; do
@@ -38,6 +49,7 @@ if [ -z "$DIR" ]; then DIR=$(mktemp -d /tmp/tributary-k8s.XXXXXX); else mkdir -p
 DIR=$(cd "$DIR" && pwd)
 [ -f "$DIR/pids" ] && die "$DIR already holds a running cluster (down.sh it first)"
 : >"$DIR/pids"
+started=1
 mkdir -p "$DIR/pki" "$DIR/logs"
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -141,6 +153,8 @@ start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$DIR/
 start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$DIR/kubeconfig" --leader-elect=false \
   --bind-address=127.0.0.1 --port=0 --secure-port=0 --profiling=false --v=1
 
+api() { curl -fsS --cacert "$P/ca.crt" -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$API_PORT$1"; }
+
 cat >"$DIR/env" <<EOF
 KUBECONFIG=$DIR/kubeconfig
 TRIBUTARY_K8S_DIR=$DIR
@@ -157,7 +171,7 @@ if [ "$KUBELET" = 1 ]; then
     --cluster-id "$CLUSTER_ID" --nodes "$nodes" --api-port "$API_PORT"
   ok=0
   for i in $(seq 1 300); do
-    n=$(kubectl --kubeconfig "$DIR/kubeconfig" get nodes --no-headers 2>/dev/null | awk '$2=="Ready"' | wc -l)
+    n=$(api /api/v1/nodes 2>/dev/null | node -e 'let b="";process.stdin.on("data",c=>b+=c).on("end",()=>{try{console.log(JSON.parse(b).items.filter(n=>(n.status.conditions||[]).some(c=>c.type==="Ready"&&c.status==="True")).length)}catch{console.log(0)}})' || true)
     [ "$n" -ge "$NODES" ] && { ok=1; break; }
     kill -0 "$(awk '$1=="kubelet"{print $2}' "$DIR/pids")" 2>/dev/null || { tail -20 "$DIR/logs/kubelet.log" >&2; die "test kubelet exited"; }
     sleep 0.1
@@ -166,7 +180,7 @@ if [ "$KUBELET" = 1 ]; then
 fi
 # The default ServiceAccount must exist before pods can be created.
 for i in $(seq 1 300); do
-  kubectl --kubeconfig "$DIR/kubeconfig" -n default get serviceaccount default >/dev/null 2>&1 && break
+  api /api/v1/namespaces/default/serviceaccounts/default >/dev/null 2>&1 && break
   sleep 0.1
 done
 log "cluster up in $DIR (apiserver https://127.0.0.1:$API_PORT, $NODES node(s))"
