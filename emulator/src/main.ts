@@ -11,6 +11,7 @@ import pino from 'pino';
 import { loadEmulatorConfig, EmulatorConfigError } from './config.ts';
 import { KafkaLog } from './log/kafka-log.ts';
 import { startKinesis } from './kinesis/server.ts';
+import { startPubsub } from './pubsub/server.ts';
 
 interface Running {
   name: string;
@@ -50,11 +51,8 @@ async function main(): Promise<void> {
       running.push({ name: 'kinesis', close: k.close });
     }
     if (config.pubsub) {
-      // PUBSUB: the Pub/Sub front-end starts here once emulator/src/pubsub/server.ts
-      // exists, exporting `startPubsub(config, log, logger)`:
-      //   const p = await startPubsub(config, log, logger.child({ api: 'pubsub' }));
-      //   running.push({ name: 'pubsub', close: p.close });
-      logger.warn('Pub/Sub front-end not available in this build yet; use --pubsub off to silence this');
+      const p = await startPubsub(config, log, logger.child({ api: 'pubsub' }));
+      running.push({ name: 'pubsub', close: p.close });
     }
   } catch (err) {
     logger.error({ err }, 'emulator failed to start');

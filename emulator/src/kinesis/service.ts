@@ -46,6 +46,7 @@ const STREAM_NAME = /^[a-zA-Z0-9_.-]+$/;
 const MAX_RECORD = 1024 * 1024;
 const MAX_PUT_RECORDS_BYTES = 5 * 1024 * 1024;
 const MAX_GET_BYTES = 10 * 1024 * 1024;
+const FETCH_BYTES_PER_RECORD = 256;
 const DEFAULT_RETENTION_HOURS = 24;
 const MAX_RETENTION_HOURS = 8760;
 const ON_DEMAND_SHARDS = 4;
@@ -576,7 +577,10 @@ export class KinesisService {
     const max = end === undefined ? limit : Math.min(limit, Number(end - offset));
     let res;
     try {
-      res = await this.#log.fetch(s.meta.name, sh.partition, offset, { maxRecords: max, maxBytes: MAX_GET_BYTES });
+      // Ask Kafka for about what `max` records need (decoding a 10 MB fetch to keep
+      // 10,000 small records dominated GetRecords); Kafka still returns at least one
+      // whole batch, so large records come through, and fewer than Limit is allowed.
+      res = await this.#log.fetch(s.meta.name, sh.partition, offset, { maxRecords: max, maxBytes: Math.min(MAX_GET_BYTES, Math.max(64 * 1024, max * FETCH_BYTES_PER_RECORD)) });
     } catch (err) {
       if (!(err instanceof LogError) || err.code !== 'OFFSET_OUT_OF_RANGE') throw err;
       // Trimmed by retention: continue from the trim horizon (AWS does the same).
