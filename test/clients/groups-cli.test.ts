@@ -68,8 +68,8 @@ test('console-consumer --group: two consumers split the topic, commit as they go
   const ledger = new TopicLedger(uniqueTopic('cli-grp'), 4);
   const group = uniqueTopic('cli-g');
   await ledger.createTopic(producer);
-  const a = groupConsumer(group, ledger.topic, ['--from-beginning', '--timeout-ms', '4000']);
-  const b = groupConsumer(group, ledger.topic, ['--from-beginning', '--timeout-ms', '4000']);
+  const a = groupConsumer(group, ledger.topic, ['--from-beginning', '--timeout-ms', '6000']);
+  const b = groupConsumer(group, ledger.topic, ['--from-beginning', '--timeout-ms', '6000']);
   await waitFor('two console consumers in the group', async () => {
     const { state, members } = await probe.describe(group, ledger.topic);
     return state === 'Stable' && members.length === 2 && members.every((p) => p.length === 2);

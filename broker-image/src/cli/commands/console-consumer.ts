@@ -116,6 +116,8 @@ async function groupConsumer(bootstrap: string, group: string, topic: string, o:
           const c = committed.get(`${topic}:${p}`) ?? -1n;
           positions.set(p, c >= 0n ? c : await listOffset(conn, topic, p, o.fromBeginning ? -2n : -1n));
         }
+        // Time spent joining (the initial rebalance delay, waiting for others) is not idle time.
+        idleSince = Date.now();
       }
       if (o.timeoutMs >= 0 && Date.now() - idleSince >= o.timeoutMs) break;
       const maxWaitMs = o.timeoutMs >= 0 ? Math.min(500, o.timeoutMs) : 500;
