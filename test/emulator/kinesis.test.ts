@@ -218,13 +218,19 @@ test('resharding: split, merge and UpdateShardCount keep lineage; closed shards 
   const keys = Array.from({ length: 30 }, (_, i) => `pk-${i}`);
   const sent: string[] = [];
   let n = 0;
-  const putBatch = async () => {
-    const recs = keys.map((key) => ({ PartitionKey: key, Data: Buffer.from(`${key}#${n++}`) }));
+  // Each writer has its own keys, so "in order per partition key" is well defined.
+  const putBatch = async (writer = 'main') => {
+    const recs = keys.map((key) => ({ PartitionKey: `${writer}-${key}`, Data: Buffer.from(`${writer}-${key}#${n++}`) }));
     const r = await k.send(new PutRecordsCommand({ StreamName: name, Records: recs }));
     assert.equal(r.FailedRecordCount, 0, emu.output().slice(-2000));
     sent.push(...recs.map((x) => Buffer.from(x.Data).toString()));
   };
   await putBatch();
+  // Two writers keep putting for the whole resharding sequence below.
+  let stopWriters = false;
+  const writers = Promise.all(['w0', 'w1'].map(async (w) => {
+    while (!stopWriters) await putBatch(w);
+  }));
   const s0 = (await k.send(new ListShardsCommand({ StreamName: name }))).Shards!;
   const mid = (BigInt(s0[0].HashKeyRange!.StartingHashKey!) + BigInt(s0[0].HashKeyRange!.EndingHashKey!)) / 2n;
   // Writes keep flowing while the shard splits.
@@ -246,6 +252,9 @@ test('resharding: split, merge and UpdateShardCount keep lineage; closed shards 
   const usc = await k.send(new UpdateShardCountCommand({ StreamName: name, TargetShardCount: 4, ScalingType: 'UNIFORM_SCALING' }));
   assert.equal(usc.CurrentShardCount, 2);
   await putBatch();
+  stopWriters = true;
+  await writers;
+  assert.ok(sent.length >= 30 * 10, `records were written while resharding (${sent.length})`);
   const open = (await k.send(new ListShardsCommand({ StreamName: name, ShardFilter: { Type: 'AT_LATEST' } }))).Shards!;
   assert.equal(open.length, 4);
   assert.equal((await k.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.OpenShardCount, 4);
