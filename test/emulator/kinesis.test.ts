@@ -446,3 +446,33 @@ test('HTTP/1.1 and HTTP/2 on the same port', async () => {
   // The SDK client above (k) uses HTTP/2 for every call.
   assert.equal((await k.send(new DescribeLimitsCommand({}))).ShardLimit, 500);
 });
+
+test('stateless: a second replica and a restarted emulator see the same streams, tags and shard lineage, and honour iterators issued before', async () => {
+  const name = uniqueName('st');
+  await k.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  await k.send(new AddTagsToStreamCommand({ StreamName: name, Tags: { owner: 'me' } }));
+  await k.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (1n << 127n).toString() }));
+  const put = await k.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('kept') }));
+  const it = (await k.send(new GetShardIteratorCommand({ StreamName: name, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+
+  const second = await startEmulator(broker.bootstrap);
+  const k2 = kinesisClient(second.port);
+  try {
+    const shards = (await k2.send(new ListShardsCommand({ StreamName: name }))).Shards!;
+    assert.deepEqual(shards.map((s) => [s.ShardId, s.ParentShardId ?? null]), [['shardId-000000000000', null], ['shardId-000000000001', 'shardId-000000000000'], ['shardId-000000000002', 'shardId-000000000000']]);
+    assert.deepEqual((await k2.send(new ListTagsForStreamCommand({ StreamName: name }))).Tags, [{ Key: 'owner', Value: 'me' }]);
+    const r = await k2.send(new GetRecordsCommand({ ShardIterator: it }));
+    assert.deepEqual(r.Records!.map((x) => Buffer.from(x.Data!).toString()), ['kept']);
+  } finally {
+    k2.destroy();
+    await second.stop();
+  }
+  // Restart the first one too: same answers.
+  await emu.stop();
+  k.destroy();
+  emu = await startEmulator(broker.bootstrap);
+  k = kinesisClient(emu.port);
+  const r = await k.send(new GetRecordsCommand({ ShardIterator: it }));
+  assert.deepEqual(r.Records!.map((x) => Buffer.from(x.Data!).toString()), ['kept']);
+  assert.equal((await k.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.OpenShardCount, 2);
+});
