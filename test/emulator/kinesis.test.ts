@@ -12,7 +12,8 @@ import {
   AddTagsToStreamCommand, RemoveTagsFromStreamCommand, ListTagsForStreamCommand, IncreaseStreamRetentionPeriodCommand,
   DecreaseStreamRetentionPeriodCommand, DescribeLimitsCommand, UpdateStreamModeCommand, SplitShardCommand,
   MergeShardsCommand, UpdateShardCountCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand,
-  ListStreamConsumersCommand, DeregisterStreamConsumerCommand, type KinesisClient, type Shard, type _Record,
+  ListStreamConsumersCommand, DeregisterStreamConsumerCommand, TagResourceCommand, UntagResourceCommand,
+  ListTagsForResourceCommand, DescribeStreamConsumerCommand, type KinesisClient, type Shard, type _Record,
 } from '@aws-sdk/client-kinesis';
 import { Producer, Consumer, stringSerializers } from '@platformatic/kafka';
 import { startBroker, type Broker } from '../support/broker.ts';
@@ -189,6 +190,10 @@ test('tags, retention, limits, stream modes, on-demand streams', async () => {
   await k.send(new AddTagsToStreamCommand({ StreamName: name, Tags: { team: 'a', env: 'test' } }));
   await k.send(new RemoveTagsFromStreamCommand({ StreamName: name, TagKeys: ['team'] }));
   assert.deepEqual((await k.send(new ListTagsForStreamCommand({ StreamName: name }))).Tags, [{ Key: 'env', Value: 'test' }]);
+  const arn = `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`;
+  await k.send(new TagResourceCommand({ ResourceARN: arn, Tags: { cost: 'c1' } }));
+  await k.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['env'] }));
+  assert.deepEqual((await k.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags, [{ Key: 'cost', Value: 'c1' }]);
 
   await k.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: name, RetentionPeriodHours: 168 }));
   assert.equal((await k.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.RetentionPeriodHours, 168);
@@ -295,6 +300,8 @@ test('enhanced fan-out: RegisterStreamConsumer and SubscribeToShard over HTTP/2 
   const c = (await k.send(new RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'app1' }))).Consumer!;
   assert.match(c.ConsumerARN!, new RegExp(`^${arn}/consumer/app1:\\d+$`));
   assert.equal((await k.send(new ListStreamConsumersCommand({ StreamARN: arn }))).Consumers!.length, 1);
+  assert.equal((await k.send(new DescribeStreamConsumerCommand({ ConsumerARN: c.ConsumerARN }))).ConsumerDescription!.ConsumerName, 'app1');
+  assert.equal((await k.send(new DescribeStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'app1' }))).ConsumerDescription!.ConsumerStatus, 'ACTIVE');
   await k.send(new PutRecordsCommand({ StreamName: name, Records: [1, 2, 3].map((i) => ({ PartitionKey: `p${i}`, Data: Buffer.from(`e${i}`) })) }));
   const sub = await k.send(new SubscribeToShardCommand({ ConsumerARN: c.ConsumerARN, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'TRIM_HORIZON' } }));
   const got: string[] = [];
