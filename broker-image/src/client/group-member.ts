@@ -141,6 +141,7 @@ export class GroupMember {
     this.stopHeartbeat();
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new Error('group member closed');
+      if (attempt > 200) throw new Error(`group '${this.groupId}': no stable membership after ${attempt} join attempts`);
       const res = await this.conn.request(11, 5, {
         groupId: this.groupId, sessionTimeoutMs: this.sessionTimeoutMs, rebalanceTimeoutMs: this.rebalanceTimeoutMs,
         memberId: this.memberId, groupInstanceId: null, protocolType: 'consumer',
@@ -155,7 +156,6 @@ export class GroupMember {
         continue;
       }
       if (res.errorCode === REBALANCE_IN_PROGRESS || res.errorCode === COORDINATOR_LOAD_IN_PROGRESS) {
-        if (attempt > 100) throw new KafkaRequestError(res.errorCode, `join group '${this.groupId}'`);
         await sleep(100);
         continue;
       }
