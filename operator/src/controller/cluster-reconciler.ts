@@ -13,7 +13,7 @@ import { setConditions } from './conditions.ts';
 import type { ConditionInput } from './conditions.ts';
 import type { Events } from './events.ts';
 import type { Informer } from './informer.ts';
-import { objectPath } from './kube.ts';
+import { mergeDiff, objectPath } from './kube.ts';
 import type { Kube, Obj } from './kube.ts';
 import type { OperatorMetrics } from './metrics.ts';
 
@@ -308,6 +308,6 @@ export class ClusterReconciler {
 
   private async writeStatus(kc: KafkaCluster, status: KafkaClusterStatus): Promise<void> {
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), kc.status ?? {})) return;
-    await this.d.kube.mergePatch(`${objectPath(kc as any)}/status`, { status });
+    await this.d.kube.mergePatch(`${objectPath(kc as any)}/status`, { status: mergeDiff(kc.status ?? {}, JSON.parse(JSON.stringify(status))) });
   }
 }

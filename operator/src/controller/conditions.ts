@@ -8,8 +8,11 @@ export function setConditions(existing: Condition[] | undefined, next: Condition
   return next.map((n) => {
     const old = byType.get(n.type);
     const lastTransitionTime = old && old.status === n.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // An empty message is left out: 1.20's merge patch of a custom resource's
+    // status turns "" inside a list item into null, which the schema refuses.
+    const message = (n.message ?? '').slice(0, 32768);
     return {
-      type: n.type, status: n.status, reason: n.reason, message: (n.message ?? '').slice(0, 32768),
+      type: n.type, status: n.status, reason: n.reason, ...(message ? { message } : {}),
       lastTransitionTime, ...(generation !== undefined ? { observedGeneration: generation } : {}),
     };
   });

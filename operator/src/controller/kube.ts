@@ -210,3 +210,21 @@ export class Kube {
 export function microTime(d = new Date()): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The JSON merge patch turning `from` into `to`: keys gone from `to` become null
+ * (a plain merge patch of `to` alone would keep them), nested objects recurse,
+ * lists and scalars are replaced.
+ */
+export function mergeDiff(from: unknown, to: unknown): unknown {
+  if (!isPlainObject(from) || !isPlainObject(to)) return to;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(from)) if (!(k in to) || to[k] === undefined) out[k] = null;
+  for (const [k, v] of Object.entries(to)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(v) && isPlainObject(from[k]) ? mergeDiff(from[k], v) : v;
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import { setConditions } from './conditions.ts';
 import type { ConditionInput } from './conditions.ts';
 import type { Events } from './events.ts';
 import type { Informer } from './informer.ts';
-import { objectPath } from './kube.ts';
+import { mergeDiff, objectPath } from './kube.ts';
 import type { Kube } from './kube.ts';
 
 export interface TopicDeps {
@@ -132,6 +132,6 @@ export class TopicReconciler {
 
   private async writeStatus(kt: KafkaTopic, status: KafkaTopicStatus): Promise<void> {
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), kt.status ?? {})) return;
-    await this.d.kube.mergePatch(`${objectPath(kt as any)}/status`, { status });
+    await this.d.kube.mergePatch(`${objectPath(kt as any)}/status`, { status: mergeDiff(kt.status ?? {}, JSON.parse(JSON.stringify(status))) });
   }
 }
