@@ -53,6 +53,10 @@ test-emulator: npm-deps
 test-pubsub: npm-deps
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_PUBSUB)
 
+## bench-pubsub: 100k × 100 B published with @google-cloud/pubsub and received by StreamingPull with acks; Google's emulator and ours side by side.
+bench-pubsub: npm-deps
+	$(NODE) bench/pubsub/run.ts
+
 ## run-emulator: the emulator against the broker of `make run` (Kinesis on 127.0.0.1:4567).
 run-emulator: npm-deps
 	$(NODE) emulator/src/main.ts --bootstrap-server 127.0.0.1:9092

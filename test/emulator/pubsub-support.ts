@@ -82,6 +82,7 @@ async function stopChild(child: ChildProcess, group: boolean, signal: NodeJS.Sig
   if (group) kill('SIGKILL'); // the Java child, should it outlive the gcloud wrapper
 }
 
+/** Ours as a child process; it logs at info level (the readiness line is an info line). */
 export async function startOurs(bootstrap: string, extraArgs: string[] = []): Promise<Emulator> {
   let port = 0;
   let child: ChildProcess;
@@ -94,7 +95,14 @@ export async function startOurs(bootstrap: string, extraArgs: string[] = []): Pr
     );
     collect(child, out);
     const from = out.text.length;
-    const m = await waitForLine(child, { get text() { return out.text.slice(from); } } as { text: string }, /"msg":"pubsub listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"pubsub listening"/, 60_000, 'pubsub emulator');
+    const view = { get text() { return out.text.slice(from); } } as { text: string };
+    let m: RegExpExecArray;
+    try {
+      m = await waitForLine(child, view, /"msg":"pubsub listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"pubsub listening"/, 60_000, 'pubsub emulator');
+    } catch (err) {
+      await stopChild(child, false, 'SIGKILL');
+      throw err;
+    }
     port = Number(m[1] ?? m[2]);
   };
   await launch();
