@@ -217,6 +217,32 @@ test('a config change rolls the brokers one at a time, highest ordinal first', {
   assert.equal((await KafkaAdmin.with(await brokerAddress(0), (a) => a.describeTopic('orders')))!.partitions, 5);
 });
 
+test('pause annotation, emulator on and off, an unmanaged topic kept on delete', { timeout: 180_000 }, async () => {
+  const cmPath = `/api/v1/namespaces/${NS}/configmaps/demo-config`;
+  const before = (await kube().get(cmPath)).data['server.properties'];
+  await kube().mergePatch(`${KC}/demo`, { metadata: { annotations: { 'kafka.tributary.dev/pause-reconciliation': 'true' } } });
+  await waitCondition(`${KC}/demo`, 'Ready', 'True', 'ReconciliationPaused');
+  await kube().mergePatch(`${KC}/demo`, { spec: { config: { 'log.retention.hours': 12 } } });
+  await k8s.sleep(2000);
+  assert.equal((await kube().get(cmPath)).data['server.properties'], before, 'paused: ConfigMap untouched');
+  await kube().mergePatch(`${KC}/demo`, { spec: { config: { 'log.retention.hours': 24 } }, metadata: { annotations: { 'kafka.tributary.dev/pause-reconciliation': null } } });
+  await waitReady(`${KC}/demo`, 'demo Ready after unpausing', 60_000, (o) => cond(o, 'Ready').reason === 'Ready');
+
+  await kube().mergePatch(`${KC}/demo`, { spec: { emulator: { enabled: true, kinesis: { enabled: false } } } });
+  const dep = await k8s.waitFor('emulator Deployment', () => kube().find(`/apis/apps/v1/namespaces/${NS}/deployments/demo-emulator`), 30_000, 300);
+  assert.deepEqual(dep.spec.template.spec.containers[0].args, [`--bootstrap-server=demo-bootstrap.${NS}.svc:9092`, '--pubsub=$(POD_IP):8085', '--kinesis=off']);
+  assert.ok(await kube().find(`/api/v1/namespaces/${NS}/services/demo-emulator`));
+  await kube().mergePatch(`${KC}/demo`, { spec: { emulator: { enabled: false } } });
+  await k8s.waitFor('emulator objects removed', async () => !(await kube().find(`/apis/apps/v1/namespaces/${NS}/deployments/demo-emulator`)) && !(await kube().find(`/api/v1/namespaces/${NS}/services/demo-emulator`)), 30_000, 300);
+
+  await kube().mergePatch(`${KT}/by-label`, { metadata: { annotations: { 'kafka.tributary.dev/managed': 'false' } } });
+  const kt = await waitCondition(`${KT}/by-label`, 'Ready', 'Unknown', 'Unmanaged');
+  assert.equal(kt.metadata.finalizers, undefined);
+  await kube().delete(`${KT}/by-label`);
+  await k8s.waitFor('by-label resource gone', async () => !(await getKt('by-label')), 30_000, 300);
+  assert.ok(await KafkaAdmin.with(await brokerAddress(0), (a) => a.describeTopic('events.v1')), 'the topic itself is kept');
+});
+
 test('a scale-down that would drop a partition is refused, then allowed once the broker is empty', { timeout: 300_000 }, async () => {
   const addr2 = await brokerAddress(2);
   await KafkaAdmin.with(addr2, (a) => a.createTopic('on-broker-2', 1, 1, {}));
