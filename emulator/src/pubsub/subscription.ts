@@ -372,7 +372,7 @@ export class SubscriptionRuntime {
       for (const s of this.sinks) {
         const room = Math.min(s.capacity(), 1000);
         if (room <= 0) continue;
-        const msgs = this.#take(Math.min(room, 100));
+        const msgs = this.#take(Math.min(room, 500));
         if (msgs.length === 0) break;
         const d = this.#lease(msgs, s, s.deadlineSeconds());
         if (d.length) s.deliver(d);
