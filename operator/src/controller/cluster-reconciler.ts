@@ -59,6 +59,12 @@ export class ClusterReconciler {
   private readonly d: ClusterDeps;
   /** Last "blocked" message per cluster, so a waiting roll emits one event, not one per pass. */
   private readonly lastBlocked = new Map<string, string>();
+  /**
+   * The pod a roll restarted last, per cluster: the next restart waits until
+   * that pod is gone and its replacement Ready, even if the informer cache has
+   * not yet seen the deletion.
+   */
+  private readonly lastVictim = new Map<string, { name: string; uid: string }>();
 
   constructor(deps: ClusterDeps) {
     this.d = deps;
@@ -99,6 +105,7 @@ export class ClusterReconciler {
     const live = this.d.clusters.get(key) as KafkaCluster | undefined;
     if (!live || live.metadata.deletionTimestamp) {
       this.lastBlocked.delete(key);
+      this.lastVictim.delete(key);
       return {};
     }
     const kc: KafkaCluster = { ...live, spec: applyDefaults(kafkaClusterSpec, live.spec ?? {}) };
@@ -240,6 +247,15 @@ export class ClusterReconciler {
     const pods = this.brokerPods(kc).filter((p) => ordinalOf(p) < sts.spec.replicas);
     const outdated = pods.filter((p) => p.metadata.labels?.[REVISION_LABEL] && p.metadata.labels[REVISION_LABEL] !== s.updateRevision);
     if (!outdated.length) return { pending: 0 };
+    const victim0 = this.lastVictim.get(key);
+    if (victim0 && Number(/-(\d+)$/.exec(victim0.name)?.[1]) >= sts.spec.replicas) this.lastVictim.delete(key); // scaled away
+    else if (victim0) {
+      const p = pods.find((x) => x.metadata.name === victim0.name);
+      if (!p || p.metadata.uid === victim0.uid || !isPodReady(p)) {
+        return { pending: outdated.length, message: `rolling update: waiting for ${victim0.name} to come back Ready (${outdated.length} to go)` };
+      }
+      this.lastVictim.delete(key);
+    }
     const notReady = pods.filter((p) => !isPodReady(p));
     if (notReady.length || pods.length < sts.spec.replicas) {
       const waiting = notReady.map((p) => p.metadata.name).join(', ') || 'missing pods';
@@ -268,7 +284,10 @@ export class ClusterReconciler {
     log.info({ pod: victim.metadata.name, why, remaining: outdated.length }, 'rolling broker');
     this.d.events.emit(kc, 'Normal', 'RollingBroker', `restarting ${victim.metadata.name} (${why}); all ${pods.length} brokers Ready, no under-replicated partitions; ${outdated.length - 1} more after it`);
     this.d.metrics.brokerRestarts.inc({ namespace: kc.metadata.namespace, cluster: kc.metadata.name });
-    await this.d.kube.delete(objectPath({ apiVersion: 'v1', kind: 'Pod', metadata: { name: victim.metadata.name, namespace: kc.metadata.namespace } }));
+    await this.d.kube.delete(objectPath({ apiVersion: 'v1', kind: 'Pod', metadata: { name: victim.metadata.name, namespace: kc.metadata.namespace } }), {
+      apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: victim.metadata.uid },
+    });
+    this.lastVictim.set(key, { name: victim.metadata.name, uid: victim.metadata.uid });
     this.lastBlocked.delete(key);
     return { pending: outdated.length, message: `rolling update: restarted ${victim.metadata.name}, ${outdated.length - 1} to go` };
   }

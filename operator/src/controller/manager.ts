@@ -72,8 +72,9 @@ export class Manager {
       this.leader = new LeaderElector(this.kube, this.log, { namespace: le.namespace, name: le.name ?? 'tributary-operator-leader', identity: this.identity, ...(le.leaseDurationMs ? { leaseDurationMs: le.leaseDurationMs } : {}), ...(le.renewDeadlineMs ? { renewDeadlineMs: le.renewDeadlineMs } : {}), ...(le.retryPeriodMs ? { retryPeriodMs: le.retryPeriodMs } : {}) });
       this.log.info({ identity: this.identity }, 'waiting for leadership');
       await this.leader.acquire(() => {
+        // Never reconcile without the Lease: stop, then let the owner decide (main.ts exits).
         this.metrics.leader.set(0);
-        this.o.onLeadershipLost?.();
+        void this.stop().finally(() => this.o.onLeadershipLost?.());
       });
       if (this.stopping) return;
       this.metrics.leader.set(1);
