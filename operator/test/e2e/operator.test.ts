@@ -21,6 +21,8 @@ import { Kube } from '../../src/controller/kube.ts';
 import { Manager } from '../../src/controller/manager.ts';
 import { KafkaAdmin } from '../../src/controller/admin.ts';
 import { boundPort } from '../../src/controller/metrics.ts';
+import { BrokerConnection } from '../../../broker-image/src/client/connection.ts';
+import { fetchOnce, produceBatch } from '../../../broker-image/src/client/topic-client.ts';
 
 const IMAGE = process.env.TRIBUTARY_BROKER_IMAGE ?? 'tributary/broker:dev';
 const NS = 'default';
@@ -193,9 +195,30 @@ test('scale 1 → 3 through the scale subresource does not restart the running b
   for (const i of [1, 2]) assert.equal((await k8s.pod(kube(), `demo-broker-${i}`, NS))!.metadata.annotations['kafka.tributary.dev/config-hash'], hash);
 });
 
-test('a config change rolls the brokers one at a time, highest ordinal first', { timeout: 400_000 }, async () => {
+test('a config change rolls the brokers one at a time, highest ordinal first; no acknowledged record lost', { timeout: 400_000 }, async () => {
   const uids = new Map<number, string>();
   for (const i of [0, 1, 2]) uids.set(i, (await k8s.pod(kube(), `demo-broker-${i}`, NS))!.metadata.uid);
+  // A producer (acks=-1) writes to broker 0's topic all through the roll, reconnecting to the new pod IP.
+  let stop = false;
+  const acked: string[] = [];
+  const producer = (async () => {
+    let conn: BrokerConnection | undefined;
+    for (let i = 0; !stop; ) {
+      try {
+        conn ??= await BrokerConnection.open(await brokerAddress(0), 'e2e-producer');
+        await produceBatch(conn, 'roll-check', 0, [{ key: `k${i}`, value: `v${i}` }], { acks: -1, compression: 0, timeoutMs: 5000 });
+        acked.push(`v${i++}`);
+        await k8s.sleep(20);
+      } catch {
+        conn?.close();
+        conn = undefined;
+        await k8s.sleep(200);
+      }
+    }
+    conn?.close();
+  })();
+  await KafkaAdmin.with(await brokerAddress(0), (a) => a.createTopic('roll-check', 1, 1, {}));
+  await k8s.waitFor('producer running', async () => acked.length > 10, 30_000, 100);
   await kube().mergePatch(`${KC}/demo`, { spec: { config: { 'group.initial.rebalance.delay.ms': 0, 'log.retention.hours': 24 } } });
   // While rolling, never more than one broker is down.
   let maxDown = 0;
@@ -206,7 +229,25 @@ test('a config change rolls the brokers one at a time, highest ordinal first', {
     const o = await getKc('demo');
     return o && cond(o, 'Ready')?.status === 'True' && o.status.observedGeneration === o.metadata.generation && o.status.updatedReplicas === 3 ? o : undefined;
   }, 400_000, 300);
+  await k8s.sleep(500);
+  stop = true;
+  await producer;
   assert.ok(maxDown <= 1, `at most one broker down at a time (saw ${maxDown})`);
+  // A consumer reads back every acknowledged record, in order.
+  const conn = await BrokerConnection.open(await brokerAddress(0), 'e2e-consumer');
+  const got: string[] = [];
+  try {
+    let pos = 0n;
+    while (got.length < acked.length) {
+      const [p] = await fetchOnce(conn, 'roll-check', new Map([[0, pos]]), { maxWaitMs: 200 });
+      if (!p || p.records.length === 0) break;
+      for (const r of p.records) got.push(r.value!.toString());
+      pos = p.nextOffset;
+    }
+  } finally {
+    conn.close();
+  }
+  assert.deepEqual(got, acked, `all ${acked.length} acknowledged records read back across the roll`);
   for (const i of [0, 1, 2]) assert.notEqual((await k8s.pod(kube(), `demo-broker-${i}`, NS))!.metadata.uid, uids.get(i), `broker-${i} restarted`);
   const rolled = (await events('demo')).filter((e) => e.reason === 'RollingBroker').map((e) => /restarting (\S+)/.exec(e.message)![1]);
   assert.deepEqual(rolled, ['demo-broker-2', 'demo-broker-1', 'demo-broker-0']);
