@@ -49,8 +49,9 @@ export interface Member {
   kill(): Promise<void>;
 }
 
-export function startMember(family: Family, bootstrap: string, group: string, topic: string, clientId: string, sessionTimeoutMs = MEMBER_SESSION_TIMEOUT_MS): Member {
-  const args = [bootstrap, group, topic, clientId, String(sessionTimeoutMs)];
+/** `assignor`: the client's assignment strategy where the member script takes one (python: partition.assignment.strategy). */
+export function startMember(family: Family, bootstrap: string, group: string, topic: string, clientId: string, sessionTimeoutMs = MEMBER_SESSION_TIMEOUT_MS, assignor?: string): Member {
+  const args = [bootstrap, group, topic, clientId, String(sessionTimeoutMs), ...(assignor ? [assignor] : [])];
   const proc = family === 'python'
     ? spawnLines(PYTHON, [join(PY_DIR, 'group_member.py'), ...args], { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' })
     : spawnLines(process.execPath, [join(REPO_ROOT, 'test', 'support', 'group-members', `${family}-member.ts`), ...args]);
@@ -94,7 +95,7 @@ export class GroupProbe {
   }
 
   /** State, per member the partitions of `topic` it owns, and the same merged per client id. */
-  async describe(group: string, topic: string): Promise<{ state: string; owners: Map<string, number[]>; members: number[][] }> {
+  async describe(group: string, topic: string): Promise<{ state: string; protocol: string; owners: Map<string, number[]>; members: number[][] }> {
     const d = (await this.conn.request(15, 5, { groups: [group], includeAuthorizedOperations: false })).groups[0];
     assert.equal(d.errorCode, 0, `DescribeGroups ${group}: error ${d.errorCode}`);
     const owners = new Map<string, number[]>();
@@ -104,7 +105,7 @@ export class GroupProbe {
       owners.set(m.clientId, [...(owners.get(m.clientId) ?? []), ...parts].sort((a, b) => a - b));
       members.push(parts);
     }
-    return { state: d.groupState, owners, members };
+    return { state: d.groupState, protocol: d.protocolData, owners, members };
   }
 
   /** Waits until the group is Stable with exactly these client ids, owning all partitions once between them. */
@@ -228,9 +229,9 @@ const settle = () => new Promise((r) => setTimeout(r, 1000));
  * three members split it; one leaves, one is killed; the group restarts; the broker
  * restarts; a second group reads everything too. `log` receives timings (not asserted).
  */
-export async function groupScenario(family: Family, broker: Broker, log: (s: string) => void): Promise<void> {
+export async function groupScenario(family: Family, broker: Broker, log: (s: string) => void, assignor?: string): Promise<void> {
   const PARTITIONS = 6;
-  const tag = `${family}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const tag = `${family}${assignor ? `-${assignor}` : ''}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   const topic = `grp-${tag}`;
   const g1 = `g1-${tag}`;
   const g2 = `g2-${tag}`;
@@ -239,7 +240,7 @@ export async function groupScenario(family: Family, broker: Broker, log: (s: str
   let producer = await BrokerConnection.open(broker.bootstrap, 'group-test-producer');
   const all: Member[] = [];
   const start = (group: string, id: string) => {
-    const m = startMember(family, broker.bootstrap, group, topic, `${family}-${id}`);
+    const m = startMember(family, broker.bootstrap, group, topic, `${family}-${id}`, MEMBER_SESSION_TIMEOUT_MS, assignor);
     all.push(m);
     return m;
   };
@@ -256,6 +257,8 @@ export async function groupScenario(family: Family, broker: Broker, log: (s: str
       throw new Error(`${e.message}\n${[m1, m2, m3].map(diag).join('\n')}`);
     });
     for (const [id, parts] of owners) assert.equal(parts.length, 2, `${id} owns ${parts}`);
+    if (assignor) assert.equal((await probe.describe(g1, topic)).protocol, assignor, 'the group runs the requested assignor');
+    await settle();
     await ledger.produce(producer, 'a', 100);
     await waitCaughtUp(probe, ledger, g1Members(), g1);
     verifyExactlyOnce(ledger, g1Members(), 'three members');
@@ -266,10 +269,17 @@ export async function groupScenario(family: Family, broker: Broker, log: (s: str
 
     // m3 leaves (LeaveGroup): its partitions move to m1 and m2.
     const leftParts = owners.get(m3.clientId)!;
+    const before3 = owners;
     let t0 = Date.now();
     assert.equal(await m3.stop(), 0, diag(m3));
     owners = await probe.waitStable(g1, topic, [m1.clientId, m2.clientId], PARTITIONS);
     log(`${family}: leave -> rebalanced without the member in ${Date.now() - t0} ms`);
+    if (assignor?.includes('sticky')) {
+      for (const m of [m1, m2]) {
+        const kept = before3.get(m.clientId)!;
+        assert.ok(kept.every((p) => owners.get(m.clientId)!.includes(p)), `${m.clientId} kept ${kept} (now ${owners.get(m.clientId)})`);
+      }
+    }
     await settle();
     await ledger.produce(producer, 'b', 50);
     await waitCaughtUp(probe, ledger, g1Members(), g1);

@@ -3,7 +3,8 @@ one JSON line per record: {"m": client id, "p", "o", "v"}; each record's next of
 is committed synchronously before the next poll. "stop" on stdin closes the consumer
 (commit + LeaveGroup); a kill by pid sends nothing.
 
-usage: group_member.py BOOTSTRAP GROUP TOPIC CLIENT_ID SESSION_TIMEOUT_MS
+usage: group_member.py BOOTSTRAP GROUP TOPIC CLIENT_ID SESSION_TIMEOUT_MS [ASSIGNMENT_STRATEGY]
+(partition.assignment.strategy, e.g. cooperative-sticky; librdkafka's default otherwise)
 """
 import sys
 import select
@@ -14,7 +15,8 @@ from common import emit
 def main():
     bootstrap, group, topic, client_id, session = sys.argv[1:6]
     session = int(session)
-    c = Consumer({
+    extra = {"partition.assignment.strategy": sys.argv[6]} if len(sys.argv) > 6 else {}
+    c = Consumer({**extra,
         "bootstrap.servers": bootstrap,
         "broker.address.family": "v4",
         "group.id": group,
