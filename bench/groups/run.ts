@@ -58,7 +58,7 @@ async function failover(broker: Broker, family: Family, how: 'kill' | 'leave', s
   const probe = await GroupProbe.open(broker.bootstrap);
   const topic = await createTopic(conn, 6);
   const group = `bench-failover-${seq++}`;
-  const members: Member[] = ['a', 'b', 'c'].map((id) => startMember(family, broker.bootstrap, group, topic, `${family}-${id}`, sessionTimeoutMs));
+  const members: Member[] = ['a', 'b', 'c'].map((id) => startMember(family, broker.bootstrap, group, topic, `${family}-${id}`, { sessionTimeoutMs }));
   const producer = producerLoop(conn, topic, 6, 10);
   try {
     const owners = await probe.waitStable(group, topic, members.map((m) => m.clientId), 6, 120_000);
@@ -142,7 +142,7 @@ async function rebalanceKafkajs(broker: Broker): Promise<number[]> {
   const members: Member[] = [];
   const times: number[] = [];
   try {
-    for (let i = 0; i < 10; i++) members.push(startMember('kafkajs', broker.bootstrap, group, topic, `kjs-${i}`, 10_000));
+    for (let i = 0; i < 10; i++) members.push(startMember('kafkajs', broker.bootstrap, group, topic, `kjs-${i}`, { sessionTimeoutMs: 10_000 }));
     await probe.waitStable(group, topic, members.map((m) => m.clientId), 30, 120_000);
     for (let r = 0; r < Math.min(REPEAT, 3); r++) {
       const leaving = members.pop()!;

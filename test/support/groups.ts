@@ -43,28 +43,47 @@ export interface Member {
   proc: LineProcess;
   /** Records printed so far (parsed lazily from proc.lines). */
   records(): Delivered[];
+  /** Assignments the client reported, in order (python members; empty for the others). */
+  assignments(): number[][];
   /** "stop" on stdin: the client closes (commit + LeaveGroup); resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL by pid: no LeaveGroup. */
   kill(): Promise<void>;
 }
 
-/** `assignor`: the client's assignment strategy where the member script takes one (python: partition.assignment.strategy). */
-export function startMember(family: Family, bootstrap: string, group: string, topic: string, clientId: string, sessionTimeoutMs = MEMBER_SESSION_TIMEOUT_MS, assignor?: string): Member {
-  const args = [bootstrap, group, topic, clientId, String(sessionTimeoutMs), ...(assignor ? [assignor] : [])];
+export interface MemberOptions {
+  sessionTimeoutMs?: number;
+  /** The client's assignment strategy where the member script takes one (python: partition.assignment.strategy). */
+  assignor?: string;
+  /** Static membership (group.instance.id; python members). */
+  instanceId?: string;
+}
+
+export function startMember(family: Family, bootstrap: string, group: string, topic: string, clientId: string, o: MemberOptions = {}): Member {
+  const args = [bootstrap, group, topic, clientId, String(o.sessionTimeoutMs ?? MEMBER_SESSION_TIMEOUT_MS), ...(o.assignor ? [o.assignor] : [])];
+  const env: Record<string, string> = o.instanceId ? { GROUP_INSTANCE_ID: o.instanceId } : {};
   const proc = family === 'python'
-    ? spawnLines(PYTHON, [join(PY_DIR, 'group_member.py'), ...args], { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' })
-    : spawnLines(process.execPath, [join(REPO_ROOT, 'test', 'support', 'group-members', `${family}-member.ts`), ...args]);
+    ? spawnLines(PYTHON, [join(PY_DIR, 'group_member.py'), ...args], { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...env })
+    : spawnLines(process.execPath, [join(REPO_ROOT, 'test', 'support', 'group-members', `${family}-member.ts`), ...args], env);
   let parsed = 0;
   const recs: Delivered[] = [];
+  const assigned: number[][] = [];
   let done: Promise<number | null> | null = null;
-  return {
+  const ret: Member = {
     clientId,
     group,
     proc,
     records: () => {
-      for (; parsed < proc.lines.length; parsed++) recs.push(JSON.parse(proc.lines[parsed]!) as Delivered);
+      for (; parsed < proc.lines.length; parsed++) {
+        const line = JSON.parse(proc.lines[parsed]!) as Delivered | { m: string; assigned: number[] };
+        if ('assigned' in line) assigned.push(line.assigned);
+        else recs.push(line);
+      }
       return recs;
+    },
+    assignments: () => {
+      void ret.records();
+      return assigned;
     },
     stop: () => {
       if (!done) {
@@ -79,6 +98,7 @@ export function startMember(family: Family, bootstrap: string, group: string, to
       await done;
     },
   };
+  return ret;
 }
 
 /** Reads group state and offsets over the broker's own client. */
@@ -95,17 +115,19 @@ export class GroupProbe {
   }
 
   /** State, per member the partitions of `topic` it owns, and the same merged per client id. */
-  async describe(group: string, topic: string): Promise<{ state: string; protocol: string; owners: Map<string, number[]>; members: number[][] }> {
+  async describe(group: string, topic: string): Promise<{ state: string; protocol: string; owners: Map<string, number[]>; members: number[][]; memberIds: Map<string, string> }> {
     const d = (await this.conn.request(15, 5, { groups: [group], includeAuthorizedOperations: false })).groups[0];
     assert.equal(d.errorCode, 0, `DescribeGroups ${group}: error ${d.errorCode}`);
     const owners = new Map<string, number[]>();
     const members: number[][] = [];
+    const memberIds = new Map<string, string>();
     for (const m of d.members) {
+      memberIds.set(m.clientId, m.memberId);
       const parts = (assignedPartitions(m.memberAssignment) ?? []).filter((a) => a.topic === topic).flatMap((a) => a.partitions);
       owners.set(m.clientId, [...(owners.get(m.clientId) ?? []), ...parts].sort((a, b) => a - b));
       members.push(parts);
     }
-    return { state: d.groupState, protocol: d.protocolData, owners, members };
+    return { state: d.groupState, protocol: d.protocolData, owners, members, memberIds };
   }
 
   /** Waits until the group is Stable with exactly these client ids, owning all partitions once between them. */
@@ -240,7 +262,7 @@ export async function groupScenario(family: Family, broker: Broker, log: (s: str
   let producer = await BrokerConnection.open(broker.bootstrap, 'group-test-producer');
   const all: Member[] = [];
   const start = (group: string, id: string) => {
-    const m = startMember(family, broker.bootstrap, group, topic, `${family}-${id}`, MEMBER_SESSION_TIMEOUT_MS, assignor);
+    const m = startMember(family, broker.bootstrap, group, topic, `${family}-${id}`, { assignor });
     all.push(m);
     return m;
   };

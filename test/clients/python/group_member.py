@@ -1,11 +1,13 @@
 """One confluent-kafka consumer-group member (librdkafka's range assignor), printing
-one JSON line per record: {"m": client id, "p", "o", "v"}; each record's next offset
+one JSON line per record: {"m": client id, "p", "o", "v"} (and {"m", "assigned"} per assignment); each record's next offset
 is committed synchronously before the next poll. "stop" on stdin closes the consumer
 (commit + LeaveGroup); a kill by pid sends nothing.
 
 usage: group_member.py BOOTSTRAP GROUP TOPIC CLIENT_ID SESSION_TIMEOUT_MS [ASSIGNMENT_STRATEGY]
-(partition.assignment.strategy, e.g. cooperative-sticky; librdkafka's default otherwise)
+(partition.assignment.strategy, e.g. cooperative-sticky; librdkafka's default otherwise).
+GROUP_INSTANCE_ID in the environment makes it a static member (group.instance.id).
 """
+import os
 import sys
 import select
 from confluent_kafka import Consumer, KafkaError
@@ -16,6 +18,8 @@ def main():
     bootstrap, group, topic, client_id, session = sys.argv[1:6]
     session = int(session)
     extra = {"partition.assignment.strategy": sys.argv[6]} if len(sys.argv) > 6 else {}
+    if os.environ.get("GROUP_INSTANCE_ID"):
+        extra["group.instance.id"] = os.environ["GROUP_INSTANCE_ID"]
     c = Consumer({**extra,
         "bootstrap.servers": bootstrap,
         "broker.address.family": "v4",
@@ -31,7 +35,12 @@ def main():
         "reconnect.backoff.max.ms": 500,
         "retry.backoff.ms": 100,
     })
-    c.subscribe([topic])
+    # Each assignment change is printed too ({"m", "assigned": [partitions]}), so a test
+    # can tell whether a member went through a rebalance.
+    def on_assign(consumer, partitions):
+        emit({"m": client_id, "assigned": sorted(p.partition for p in partitions)})
+
+    c.subscribe([topic], on_assign=on_assign)
     while True:
         r, _, _ = select.select([sys.stdin], [], [], 0)
         if r:
