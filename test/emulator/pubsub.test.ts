@@ -367,3 +367,75 @@ test('REST bad input: wrong JSON types, unknown resources, bad deadlines, unknow
   assert.equal(upd.status, 200, JSON.stringify(upd.json));
   assert.equal(upd.json.ackDeadlineSeconds, 30);
 });
+
+test("ordering keys: a key's next message is held until the previous one is acked; other keys flow", async () => {
+  const id = unique('held');
+  await client.createTopic(id);
+  const topic = client.topic(id, { messageOrdering: true });
+  const [sub] = await topic.createSubscription(unique('sub'), { enableMessageOrdering: true });
+  for (const [k, d] of [['k1', 'a1'], ['k1', 'a2'], ['k2', 'b1'], ['k1', 'a3']]) await topic.publishMessage({ data: Buffer.from(d), orderingKey: k });
+  const sc = subscriberClientFor(emu);
+  const pullAll = async () => {
+    const [res] = await sc.pull({ subscription: sub.name, maxMessages: 10, returnImmediately: true });
+    return (res.receivedMessages ?? []).map((m) => ({ ackId: m.ackId!, data: Buffer.from(m.message!.data as Uint8Array).toString() }));
+  };
+  try {
+    const first = await waitFor('the heads of both keys', async () => {
+      const got = await pullAll();
+      return got.length ? got : null;
+    });
+    assert.deepEqual(first.map((m) => m.data).sort(), ['a1', 'b1']);
+    assert.deepEqual(await pullAll(), [], 'a2 waits for the ack of a1');
+    await sc.acknowledge({ subscription: sub.name, ackIds: first.filter((m) => m.data === 'a1').map((m) => m.ackId) });
+    const second = await waitFor('a2', async () => {
+      const got = await pullAll();
+      return got.length ? got : null;
+    });
+    assert.deepEqual(second.map((m) => m.data), ['a2']);
+    // A nack puts a2 back in front of a3.
+    await sc.modifyAckDeadline({ subscription: sub.name, ackIds: [second[0].ackId], ackDeadlineSeconds: 0 });
+    const third = await waitFor('a2 again', async () => {
+      const got = await pullAll();
+      return got.length ? got : null;
+    });
+    assert.deepEqual(third.map((m) => m.data), ['a2']);
+  } finally {
+    await sc.close();
+  }
+});
+
+test('retry policy: a nacked message comes back (after its backoff); the policy round-trips', async () => {
+  const [topic] = await client.createTopic(unique('retry'));
+  const [sub] = await topic.createSubscription(unique('sub'), { retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 5 } } });
+  const [meta] = await sub.getMetadata();
+  assert.equal(Number(meta.retryPolicy?.minimumBackoff?.seconds), 1);
+  assert.equal(Number(meta.retryPolicy?.maximumBackoff?.seconds), 5);
+  await topic.publishMessage({ data: Buffer.from('r') });
+  const got = await collect(sub, (all) => {
+    const m = all[all.length - 1];
+    if (all.length === 1) m.nack();
+    else m.ack();
+    return all.length >= 2;
+  }, 30_000, false);
+  assert.equal(got[0].id, got[1].id);
+  const bad = await topic.createSubscription(unique('sub'), { retryPolicy: { minimumBackoff: { seconds: 700 } } }).then(() => null, (e) => e);
+  assert.equal(bad?.code, 3);
+});
+
+test('UpdateTopic: labels and message retention (also set as retention.ms on the Kafka topic)', async () => {
+  const id = unique('retention');
+  const [topic] = await client.createTopic(id);
+  await topic.setMetadata({ labels: { env: 'test' }, messageRetentionDuration: { seconds: 3600 } });
+  const [meta] = await topic.getMetadata();
+  assert.deepEqual(meta.labels, { env: 'test' });
+  assert.equal(Number(meta.messageRetentionDuration?.seconds), 3600);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const cfg = await admin.describeConfigs({ resources: [{ type: 2, name: id }], includeSynonyms: false });
+    const retention = cfg.resources[0].configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+    assert.equal(retention, '3600000');
+  } finally {
+    await admin.disconnect();
+  }
+});

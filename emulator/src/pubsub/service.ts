@@ -228,7 +228,14 @@ export class PubsubService {
     const next = this.#topicMeta(topic);
     for (const p of paths) {
       if (p === 'labels') meta.labels = next.labels;
-      else if (p === 'message_retention_duration' || p === 'messageRetentionDuration') meta.messageRetentionSeconds = next.messageRetentionSeconds;
+      else if (p === 'message_retention_duration' || p === 'messageRetentionDuration') {
+        meta.messageRetentionSeconds = next.messageRetentionSeconds;
+        // The log's own retention follows (best effort: not every cluster allows it).
+        const ms = next.messageRetentionSeconds === null ? null : String(next.messageRetentionSeconds * 1000);
+        await this.kafka.setTopicConfig(kafkaTopic, 'retention.ms', ms).catch((err: Error) => {
+          this.log.warn({ err: err.message, topic: kafkaTopic }, 'retention.ms not changed on the Kafka topic');
+        });
+      }
       else throw invalid(`Invalid update_mask provided in the UpdateTopicRequest: the '${p}' field can not be updated.`);
     }
     await this.store.put(`topic/${kafkaTopic}`, meta);

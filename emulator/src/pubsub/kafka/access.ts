@@ -6,7 +6,7 @@
 // Every reader owns a Consumer (its own connection and fetch session), so one
 // subscription's long-poll fetch never queues behind another's.
 
-import { Admin, Producer, Consumer, ListOffsetTimestamps, murmur2 } from '@platformatic/kafka';
+import { Admin, Producer, Consumer, ListOffsetTimestamps, murmur2, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import type { KafkaRecord } from '@platformatic/kafka';
 
 export interface FetchedRecord {
@@ -71,6 +71,19 @@ export class KafkaAccess {
       partitions,
       replicas: -1,
       configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+    });
+  }
+
+  /** Sets (or with null, removes) one topic config through IncrementalAlterConfigs. */
+  async setTopicConfig(topic: string, name: string, value: string | null): Promise<void> {
+    await this.admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: [{ name, configOperation: value === null ? IncrementalAlterConfigOperationTypes.DELETE : IncrementalAlterConfigOperationTypes.SET, value: value ?? '' }],
+        },
+      ],
     });
   }
 
