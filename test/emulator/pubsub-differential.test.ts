@@ -354,3 +354,34 @@ test('UpdateTopic (labels) — ours; Google recorded', async (t) => {
   });
   expectBoth(t, r, { update: 'ok', labels: { team: 'streams' } }, ['update', 'labels']);
 });
+
+test('StreamingPull flow control: no more than maxOutstandingMessages unacked on a stream; acks let more through — ours; Google recorded', async (t) => {
+  const r = await both(async (e, c) => {
+    const [topic] = await c.createTopic(unique('flow'));
+    const [s] = await topic.createSubscription(unique('sub'), { ackDeadlineSeconds: 60 });
+    for (let i = 0; i < 20; i++) await topic.publishMessage({ data: Buffer.from(`f${i}`) });
+    const sc = subscriberClientFor(e);
+    const stream = sc.streamingPull();
+    const ackIds: string[] = [];
+    stream.on('data', (res: { receivedMessages?: { ackId?: string | null }[] | null }) => {
+      for (const m of res.receivedMessages ?? []) ackIds.push(m.ackId!);
+    });
+    stream.on('error', () => {});
+    stream.write({ subscription: s.name, streamAckDeadlineSeconds: 60, maxOutstandingMessages: 5 });
+    try {
+      await waitFor('a first batch', () => ackIds.length >= 5, 20_000).catch(() => false);
+      await new Promise((res) => setTimeout(res, 1500)); // anything beyond the limit would have come by now
+      const firstBatch = ackIds.length;
+      await sc.acknowledge({ subscription: s.name, ackIds: ackIds.slice(0, 5) });
+      await waitFor('more after the acks', () => ackIds.length >= 10, 20_000).catch(() => false);
+      return { firstBatch, afterAck: ackIds.length >= 10 };
+    } finally {
+      stream.end();
+      stream.cancel();
+      await sc.close();
+      await s.delete();
+      await topic.delete();
+    }
+  });
+  expectBoth(t, r, { firstBatch: 5, afterAck: true }, ['firstBatch', 'afterAck']);
+});

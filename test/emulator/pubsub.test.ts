@@ -439,3 +439,23 @@ test('UpdateTopic: labels and message retention (also set as retention.ms on the
     await admin.disconnect();
   }
 });
+
+test('deleting a subscription ends its StreamingPull streams with NOT_FOUND', async () => {
+  const [topic] = await client.createTopic(unique('del-stream'));
+  const [sub] = await topic.createSubscription(unique('sub'));
+  const sc = subscriberClientFor(emu);
+  try {
+    const stream = sc.streamingPull();
+    const ended = new Promise<number>((resolve) => {
+      stream.on('error', (e: { code?: number }) => resolve(e.code ?? -1));
+      stream.on('data', () => {});
+    });
+    stream.write({ subscription: sub.name, streamAckDeadlineSeconds: 10 });
+    await topic.publishMessage({ data: Buffer.from('x') });
+    await new Promise((r) => setTimeout(r, 500));
+    await sub.delete();
+    assert.equal(await ended, 5);
+  } finally {
+    await sc.close();
+  }
+});

@@ -124,6 +124,12 @@ class StreamSink implements Sink {
     }
   }
 
+  onEnd: ((err: Error) => void) | null = null;
+
+  end(err: Error): void {
+    this.onEnd?.(err);
+  }
+
   released(n: number, bytes: number): void {
     this.outstanding = Math.max(0, this.outstanding - n);
     this.outstandingBytes = Math.max(0, this.outstandingBytes - bytes);
@@ -183,6 +189,7 @@ export function createGrpcServer(svc: PubsubService): { server: grpc.Server; clo
           const d = Number(req.streamAckDeadlineSeconds ?? 0);
           if (d < 10 || d > 600) throw invalid(`Invalid stream_ack_deadline_seconds: ${d}. It must be between 10 and 600 seconds.`);
           sink = new StreamSink(call, svc, rt, req);
+          sink.onEnd = (err) => finish(err);
           rt.sinks.add(sink);
         } else if (req.streamAckDeadlineSeconds && Number(req.streamAckDeadlineSeconds) >= 10) {
           sink.deadline = Math.min(600, Number(req.streamAckDeadlineSeconds));

@@ -506,6 +506,7 @@ export class PubsubService {
     push?.close();
     this.pushSinks.delete(rt.cfg.name);
     await this.store.put(`sub/${rt.cfg.name}`, null);
+    for (const sink of [...rt.sinks]) sink.end?.(notFound(parseSubscription(rt.cfg.name).id));
     await rt.destroy();
     return {};
   }

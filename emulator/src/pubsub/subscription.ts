@@ -63,6 +63,8 @@ export interface Sink {
   deadlineSeconds(): number;
   deliver(batch: Delivery[]): void;
   released(n: number, bytes: number): void;
+  /** The subscription went away (deleted): end with this error. */
+  end?(err: Error): void;
 }
 
 interface Lease {
