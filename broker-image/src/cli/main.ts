@@ -13,7 +13,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   'broker': { run: brokerStart, summary: 'broker start --config FILE [--override key=value ...]' },
   'topics': { run: topics, summary: 'topics --bootstrap-server H:P --create|--list|--describe|--alter|--delete ...' },
   'console-producer': { run: consoleProducer, summary: 'console-producer --bootstrap-server H:P --topic T [--property parse.key=true --property key.separator=:]' },
-  'console-consumer': { run: consoleConsumer, summary: 'console-consumer --bootstrap-server H:P --topic T [--from-beginning] [--max-messages N]' },
+  'console-consumer': { run: consoleConsumer, summary: 'console-consumer --bootstrap-server H:P --topic T [--group G] [--from-beginning] [--max-messages N] [--timeout-ms N]' },
   'consumer-groups': { run: consumerGroups, summary: 'consumer-groups --bootstrap-server H:P --list|--describe --group G|--reset-offsets --group G --topic T --to-earliest [--execute]|--delete --group G' },
   'producer-perf-test': { run: producerPerfTest, summary: 'producer-perf-test --topic T --num-records N --record-size B --throughput R --producer-props bootstrap.servers=H:P' },
 };
