@@ -37,7 +37,7 @@ run: npm-deps
 	BROKER_CONFIG=$(BROKER_CONFIG) scripts/run.sh
 
 ## test: installs what the tests need, type-checks, runs every test.
-test: deps typecheck test-unit test-clients test-emulator test-pubsub test-operator
+test: deps typecheck test-unit test-clients test-emulator test-pubsub test-k8s test-operator
 
 test-unit: npm-deps
 	$(NODE) --test --test-concurrency=2 $(TEST_FILES_UNIT)
