@@ -60,8 +60,11 @@ export function partitionOfShardId(id: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+const seqBases: bigint[] = [];
+
 export function sequenceNumber(partition: number, offset: bigint): string {
-  return (SEQ_BASE + (BigInt(partition) << 64n) + offset + 1n).toString();
+  const base = (seqBases[partition] ??= SEQ_BASE + (BigInt(partition) << 64n) + 1n);
+  return (base + offset).toString();
 }
 
 export function parseSequenceNumber(s: string): { partition: number; offset: bigint } | null {

@@ -412,11 +412,16 @@ export class KinesisService {
 
   // ---------------------------------------------------------------- writes
 
+  /** Open shards' ranges as bigints, computed once per metadata object. */
+  readonly #routes = new WeakMap<StreamMeta, Array<{ start: bigint; end: bigint; shard: ShardMeta }>>();
+
   #route(meta: StreamMeta, hash: bigint): ShardMeta {
-    for (const sh of meta.shards) {
-      if (sh.endOffset !== undefined) continue;
-      if (hash >= BigInt(sh.start) && hash <= BigInt(sh.end)) return sh;
+    let table = this.#routes.get(meta);
+    if (!table) {
+      table = meta.shards.filter((sh) => sh.endOffset === undefined).map((sh) => ({ start: BigInt(sh.start), end: BigInt(sh.end), shard: sh }));
+      this.#routes.set(meta, table);
     }
+    for (const r of table) if (hash >= r.start && hash <= r.end) return r.shard;
     throw new KinesisError('InternalFailure', 'No open shard covers the hash key', 500);
   }
 
