@@ -6,6 +6,9 @@
 // msgs/s (first publish → last message received), p50/p99 publish-to-receive latency
 // (send time stamped in an attribute), duplicates (redeliveries) seen.
 //
+// Then the same with the generated v1 clients (1,000-message Publish requests, acks
+// on the stream), which takes the high-level client's per-message cost out.
+//
 // A benchmark, not a test: figures are printed (and written as JSON to
 // bench/pubsub/last-run.json), nothing is asserted.
 
@@ -14,7 +17,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Message } from '@google-cloud/pubsub';
 import { startBroker } from '../../test/support/broker.ts';
-import { startOurs, startGoogle, clientFor, unique, type Emulator } from '../../test/emulator/pubsub-support.ts';
+import { startOurs, startGoogle, clientFor, publisherClientFor, subscriberClientFor, unique, type Emulator } from '../../test/emulator/pubsub-support.ts';
 
 const N = Number(process.env.BENCH_PUBSUB_N ?? 100_000);
 const SIZE = 100;
@@ -113,6 +116,90 @@ async function run(emu: Emulator): Promise<Result> {
   }
 }
 
+/**
+ * The same flow without the high-level client's per-message work: the generated v1
+ * clients, Publish requests of 1,000 messages (4 in flight), one StreamingPull
+ * stream acking on the stream. Shows what each server sustains.
+ */
+async function runRaw(emu: Emulator): Promise<Result> {
+  const client = clientFor(emu);
+  const pub = publisherClientFor(emu);
+  const sc = subscriberClientFor(emu);
+  try {
+    const [topic] = await client.createTopic(unique('raw'));
+    const [sub] = await topic.createSubscription(unique('raw'), { ackDeadlineSeconds: 60 });
+    const latencies: number[] = [];
+    const seen = new Uint8Array(N);
+    let received = 0;
+    let duplicates = 0;
+    let lastReceive = 0;
+    const stream = sc.streamingPull();
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${emu.kind} raw: received ${received} of ${N}`)), TIMEOUT_MS);
+      stream.on('error', (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      stream.on('data', (res: { receivedMessages?: { ackId?: string | null; message?: { attributes?: Record<string, string> | null } | null }[] | null }) => {
+        const now = Date.now();
+        const acks: string[] = [];
+        for (const m of res.receivedMessages ?? []) {
+          acks.push(m.ackId!);
+          const i = Number(m.message!.attributes!.i);
+          if (seen[i]) {
+            duplicates++;
+            continue;
+          }
+          seen[i] = 1;
+          received++;
+          latencies.push(now - Number(m.message!.attributes!.t));
+          lastReceive = now;
+        }
+        if (acks.length) stream.write({ ackIds: acks });
+        if (received === N) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    stream.write({ subscription: sub.name, streamAckDeadlineSeconds: 60, maxOutstandingMessages: 10_000 });
+    const pad = Buffer.alloc(SIZE, 'x');
+    const start = Date.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < N) {
+        const from = next;
+        next = Math.min(N, next + 1000);
+        const messages = [];
+        for (let i = from; i < next; i++) messages.push({ data: pad, attributes: { i: String(i), t: String(Date.now()) } });
+        await pub.publish({ topic: topic.name, messages });
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const published = Date.now();
+    log(`${emu.kind} raw: published ${N} in ${published - start} ms`);
+    await done;
+    stream.end();
+    stream.cancel();
+    latencies.sort((a, b) => a - b);
+    return {
+      emulator: (emu.kind === 'ours' ? 'Tributary' : "Google's emulator") + ' (raw v1)',
+      messages: N,
+      received,
+      duplicates,
+      publishSeconds: (published - start) / 1000,
+      publishRate: Math.round(N / ((published - start) / 1000)),
+      endToEndSeconds: (lastReceive - start) / 1000,
+      endToEndRate: Math.round(N / ((lastReceive - start) / 1000)),
+      p50Ms: pct(latencies, 50),
+      p99Ms: pct(latencies, 99),
+      maxMs: latencies[latencies.length - 1],
+    };
+  } finally {
+    await Promise.allSettled([pub.close(), sc.close(), client.close()]);
+  }
+}
+
 const results: Result[] = [];
 const broker = await startBroker({ overrides: { 'auto.create.topics.enable': 'false' } });
 try {
@@ -121,6 +208,8 @@ try {
     try {
       log(`${which}: running (${N} × ${SIZE} B)`);
       results.push(await run(emu));
+      log(`${which}: raw v1 run`);
+      results.push(await runRaw(emu));
     } catch (err) {
       log(`${which}: failed: ${(err as Error).message}`);
     } finally {
@@ -148,8 +237,14 @@ const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w0) : 
 process.stdout.write(`\nPub/Sub: ${N} messages × ${SIZE} B, @google-cloud/pubsub publish + StreamingPull receive with acks\n`);
 process.stdout.write(line(['', ...cols]) + '\n');
 for (const [name, f] of rows) process.stdout.write(line([name, ...results.map(f)]) + '\n');
-if (results.length === 2) {
-  const [g, o] = results;
-  process.stdout.write(`\nTributary / Google: end-to-end ${(o.endToEndRate / g.endToEndRate).toFixed(2)}×, publish ${(o.publishRate / g.publishRate).toFixed(2)}×, p99 ${o.p99Ms} vs ${g.p99Ms} ms\n`);
-}
+const pair = (suffix: string) => {
+  const g = results.find((r) => r.emulator === "Google's emulator" + suffix);
+  const o = results.find((r) => r.emulator === 'Tributary' + suffix);
+  if (g && o) {
+    process.stdout.write(`Tributary / Google${suffix}: end-to-end ${(o.endToEndRate / g.endToEndRate).toFixed(2)}×, publish ${(o.publishRate / g.publishRate).toFixed(2)}×, p99 ${o.p99Ms} vs ${g.p99Ms} ms\n`);
+  }
+};
+process.stdout.write('\n');
+pair('');
+pair(' (raw v1)');
 writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'last-run.json'), JSON.stringify({ date: new Date().toISOString(), n: N, size: SIZE, results }, null, 2) + '\n');
