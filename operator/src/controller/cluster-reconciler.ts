@@ -7,6 +7,7 @@ import type { KafkaCluster, KafkaClusterStatus } from '../api/v1alpha1.ts';
 import { applyDefaults } from '../api/schema.ts';
 import * as d from '../desired/cluster.ts';
 import { clusterIdFor } from '../desired/config.ts';
+import { chooseRollVictim } from '../desired/roll.ts';
 import { KafkaAdmin } from './admin.ts';
 import type { ClusterMetadata } from './admin.ts';
 import { setConditions } from './conditions.ts';
@@ -173,7 +174,10 @@ export class ClusterReconciler {
     // Status.
     const replicas = sts!.spec.replicas as number;
     const s = sts!.status ?? {};
-    const readyReplicas = (s.readyReplicas ?? 0) as number;
+    // Ready pods as the pod cache has them, never more than the StatefulSet reports:
+    // its status lags pod changes (a just-restarted broker is still counted there).
+    const readyPods = this.brokerPods(kc).filter((p) => ordinalOf(p) < replicas && isPodReady(p)).length;
+    const readyReplicas = Math.min((s.readyReplicas ?? 0) as number, readyPods);
     const updatedReplicas = this.brokerPods(kc).filter((p) => p.metadata.labels?.[REVISION_LABEL] === s.updateRevision).length;
     const stsCurrent = (s.observedGeneration ?? 0) >= sts!.metadata.generation;
     const allReady = stsCurrent && readyReplicas === replicas && roll.pending === 0 && replicas === kc.spec.replicas;
@@ -267,19 +271,15 @@ export class ClusterReconciler {
     } catch (e) {
       return { pending: outdated.length, blocked: `rolling update paused: cannot read partition state (${(e as Error).message})` };
     }
-    const under: string[] = [];
     let controllerId = -1;
+    const partitions: ClusterMetadata['partitions'] = [];
     for (const md of metadata.values()) {
       if (controllerId < 0) controllerId = md.controllerId;
-      for (const p of md.partitions) if (p.isr.length < p.replicas.length) under.push(`${p.topic}-${p.partition} (isr ${p.isr.join(',')} of ${p.replicas.join(',')})`);
+      partitions.push(...md.partitions);
     }
-    if (under.length) {
-      return { pending: outdated.length, blocked: `rolling update paused: ${under.length} under-replicated partition(s): ${[...new Set(under)].slice(0, 10).join(', ')}` };
-    }
-    const order = [...outdated].sort((a, b) => ordinalOf(b) - ordinalOf(a));
-    const ci = order.findIndex((p) => ordinalOf(p) === controllerId);
-    if (ci >= 0 && order.length > 1) order.push(...order.splice(ci, 1));
-    const victim = order[0]!;
+    const choice = chooseRollVictim(outdated.map((p) => ({ name: p.metadata.name as string, ordinal: ordinalOf(p), pod: p })), partitions, controllerId);
+    if ('blocked' in choice) return { pending: outdated.length, blocked: choice.blocked };
+    const victim = choice.victim.pod;
     const why = `revision ${victim.metadata.labels[REVISION_LABEL]} → ${s.updateRevision}`;
     log.info({ pod: victim.metadata.name, why, remaining: outdated.length }, 'rolling broker');
     this.d.events.emit(kc, 'Normal', 'RollingBroker', `restarting ${victim.metadata.name} (${why}); all ${pods.length} brokers Ready, no under-replicated partitions; ${outdated.length - 1} more after it`);

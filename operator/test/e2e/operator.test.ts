@@ -227,7 +227,7 @@ test('a config change rolls the brokers one at a time, highest ordinal first; no
     for (const i of [0, 1, 2]) if (!k8s.isReady(await k8s.pod(kube(), `demo-broker-${i}`, NS))) down++;
     maxDown = Math.max(maxDown, down);
     const o = await getKc('demo');
-    return o && cond(o, 'Ready')?.status === 'True' && o.status.observedGeneration === o.metadata.generation && o.status.updatedReplicas === 3 ? o : undefined;
+    return o && down === 0 && cond(o, 'Ready')?.status === 'True' && o.status.observedGeneration === o.metadata.generation && o.status.updatedReplicas === 3 ? o : undefined;
   }, 400_000, 300);
   await k8s.sleep(500);
   stop = true;
