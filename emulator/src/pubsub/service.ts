@@ -463,7 +463,9 @@ export class PubsubService {
     if (this.subs.has(req.name)) throw alreadyExists(s.id);
     const cfg = await this.#subConfig(req, null, null);
     cfg.kafkaTopic = kafkaTopic;
-    if (this.subs.has(req.name)) throw alreadyExists(s.id);
+    // Re-checked after the awaits above; the store entry is set synchronously below,
+    // so a concurrent create of the same name sees it.
+    if (this.subs.has(req.name) || this.store.get(`sub/${req.name}`)) throw alreadyExists(s.id);
     await this.store.put(`sub/${cfg.name}`, cfg);
     await this.#startSub(cfg, 'latest');
     return this.subscriptionObj(cfg);
