@@ -74,8 +74,11 @@ try {
   mock = await startKinesisMock();
   const ours = kinesisClient(emu.port);
   const theirs = kinesisClient(mock.port, { http1: true });
+  const show = (who: string, r: Result) => console.log(`${who}: put ${r.putRps.toFixed(0)} records/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms), get ${r.getRps.toFixed(0)} records/s, ${r.read} read, ${r.failed} failed`);
   const a = await run(ours, N);
+  show('tributary', a);
   const b = await run(theirs, MOCK_N);
+  show('kinesis-mock', b);
   ours.destroy();
   theirs.destroy();
   const f = (x: number) => x.toFixed(0).padStart(12);
