@@ -6,7 +6,10 @@
 //   node bench/broker/own-client-latency.ts HOST:PORT [TOPIC] [SECONDS]
 //
 // Compare with bench/broker/run.sh's librdkafka figure to tell the broker's
-// share of the latency from the client's.
+// share of the latency from the client's. Caveat: pacing, producing and
+// consuming share this process's event loop, so its tail includes the probe's
+// own timer jitter; the librdkafka run (C client, separate processes) is the
+// figure to report. Both need an otherwise idle machine.
 
 import { BrokerConnection } from '../../broker-image/src/client/connection.ts';
 import { fetchOnce, produceBatch } from '../../broker-image/src/client/topic-client.ts';
