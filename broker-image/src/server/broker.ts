@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Server as HttpServer } from 'node:http';
@@ -24,6 +24,7 @@ import { allHandlers } from './handlers/index.ts';
 import { startHttpServer } from './http.ts';
 import { BrokerMetrics } from './metrics.ts';
 import { Router } from './router.ts';
+import { createListenerServer } from './listeners.ts';
 
 export interface NewTopic {
   name: string;
@@ -198,7 +199,7 @@ export class Broker {
 
   private async listen(): Promise<void> {
     for (const listener of this.config.listeners) {
-      const server = createServer((socket) => {
+      const server = createListenerServer(listener, this.config, (socket) => {
         const conn = new Connection(socket, this, listener, this.logger);
         this.connections.add(conn);
         socket.on('close', () => this.connections.delete(conn));
