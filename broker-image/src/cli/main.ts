@@ -7,6 +7,8 @@ import { consoleProducer } from './commands/console-producer.ts';
 import { consoleConsumer } from './commands/console-consumer.ts';
 import { producerPerfTest } from './commands/producer-perf-test.ts';
 import { consumerGroups } from './commands/consumer-groups.ts';
+import { consumerPerfTest } from './commands/consumer-perf-test.ts';
+import { compare } from './commands/compare.ts';
 import { UsageError } from './usage.ts';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
@@ -16,6 +18,8 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   'console-consumer': { run: consoleConsumer, summary: 'console-consumer --bootstrap-server H:P --topic T [--group G] [--from-beginning] [--max-messages N] [--timeout-ms N]' },
   'consumer-groups': { run: consumerGroups, summary: 'consumer-groups --bootstrap-server H:P --list|--describe --group G|--reset-offsets --group G --topic T --to-earliest [--execute]|--delete --group G' },
   'producer-perf-test': { run: producerPerfTest, summary: 'producer-perf-test --topic T --num-records N --record-size B --throughput R --producer-props bootstrap.servers=H:P' },
+  'consumer-perf-test': { run: consumerPerfTest, summary: 'consumer-perf-test --bootstrap-server H:P --topic T --messages N [--timeout MS] [--show-detailed-stats]' },
+  'compare': { run: compare, summary: 'compare [--records N] [--paths kafka,pubsub,kinesis] [--out DIR] ... (bench/compare/main.ts --help)' },
 };
 
 function usage(): string {
