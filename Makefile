@@ -10,6 +10,7 @@ TEST_FILES_UNIT := $(shell find broker-image/src emulator/src operator/src -name
 TEST_FILES_CLIENTS := $(shell find test/clients -name '*.test.ts' 2>/dev/null | sort)
 TEST_FILES_EMULATOR := $(shell find test/emulator -name '*.test.ts' -not -name 'pubsub*' 2>/dev/null | sort)
 TEST_FILES_PUBSUB := $(shell find test/emulator -name 'pubsub*.test.ts' 2>/dev/null | sort)
+TEST_FILES_COMPARE := $(shell find test/compare -name '*.test.ts' 2>/dev/null | sort)
 
 .PHONY: all deps npm-deps apt-deps typecheck test test-unit test-clients test-emulator test-pubsub bench-pubsub run run-emulator bench-broker bench-kinesis image-broker clean
 
@@ -30,6 +31,7 @@ typecheck: npm-deps
 	npx tsc -p emulator
 	npx tsc -p test
 	npx tsc -p operator
+	npx tsc -p bench/compare
 
 ## run: a single broker on 127.0.0.1:9092 (metrics and probes on 127.0.0.1:9644), data under ./data,
 ## and the emulator in front of it (Kinesis on 127.0.0.1:4567, Pub/Sub on 127.0.0.1:8085); Ctrl-C stops both.
@@ -37,7 +39,7 @@ run: npm-deps
 	BROKER_CONFIG=$(BROKER_CONFIG) scripts/run.sh
 
 ## test: installs what the tests need, type-checks, runs every test.
-test: deps typecheck test-unit test-clients test-emulator test-pubsub test-k8s test-operator
+test: deps typecheck test-unit test-clients test-emulator test-pubsub test-compare test-k8s test-operator
 
 test-unit: npm-deps
 	$(NODE) --test --test-concurrency=2 $(TEST_FILES_UNIT)
@@ -52,6 +54,17 @@ test-emulator: npm-deps
 ## test-pubsub: the Pub/Sub front-end with @google-cloud/pubsub and REST, side by side with Google's emulator.
 test-pubsub: npm-deps
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_PUBSUB)
+
+## test-compare: the short profile of `make compare` (2,000 records per path, correctness only) and its
+## HTML report in headless Chromium (charts rendered, screenshot not blank).
+.PHONY: test-compare compare
+test-compare: deps
+	$(NODE) --test --test-concurrency=1 $(TEST_FILES_COMPARE)
+
+## compare: one workload through Kafka, Pub/Sub and Kinesis on one broker (+ Google's emulator and kinesis-mock
+## when present), 1,000,000 records per path unless RECORDS=N; table on stdout, report in bench/compare/out/.
+compare: npm-deps
+	$(NODE) bench/compare/main.ts --records $(or $(RECORDS),1000000) $(COMPARE_ARGS)
 
 ## bench-pubsub: 100k × 100 B published with @google-cloud/pubsub and received by StreamingPull with acks; Google's emulator and ours side by side.
 bench-pubsub: npm-deps

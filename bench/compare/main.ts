@@ -154,7 +154,7 @@ try {
             await g.stop();
           }
         });
-      } else if (paths.includes('pubsub')) skipped.push("Pub/Sub · Google's emulator: gcloud not found (or --peers off)");
+      } else if (peers !== 'off') skipped.push("Pub/Sub · Google's emulator: gcloud not found");
     }
     if (p === 'kinesis') {
       await attempt('Kinesis · Tributary', () => runKinesis(emu.kinesisPort, 'Tributary', workload, { ...driver(records), http1: false, pollMs, midway: restartBroker }));
@@ -168,7 +168,7 @@ try {
             await m.stop();
           }
         });
-      } else if (paths.includes('kinesis')) skipped.push('Kinesis · kinesis-mock: node_modules/kinesis-local not found (or --peers off)');
+      } else if (peers !== 'off') skipped.push('Kinesis · kinesis-mock: node_modules/kinesis-local not found');
     }
   }
   if (perfTools) {

@@ -10,13 +10,6 @@ export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n >= 1000 ? `${(n / 1e3).toFixed(1)}k` : n >= 10 ? n.toFixed(0) : n.toFixed(1));
 
-function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
-}
-
 export function throughputChart(results: PathResult[]): string {
   const W = 760;
   const H = 360;
@@ -25,17 +18,21 @@ export function throughputChart(results: PathResult[]): string {
     { name: 'produce', title: 'produce / publish / put', color: '#4e79a7', get: (r: PathResult) => r.produceRate },
     { name: 'consume', title: 'consume / receive / get', color: '#f28e2b', get: (r: PathResult) => r.consumeRate },
   ];
-  const max = niceMax(Math.max(...results.flatMap((r) => series.map((s) => s.get(r)))));
+  // Log scale: the paths differ by orders of magnitude, and a linear axis leaves the
+  // slower ones without a visible bar.
+  const values = results.flatMap((r) => series.map((s) => s.get(r))).filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.max(Math.min(...values, 10), 1)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values, 10)));
   const ph = H - m.t - m.b;
   const group = (W - m.l - m.r) / Math.max(results.length, 1);
   const bw = Math.min(60, (group * 0.8) / series.length);
-  const y = (v: number) => m.t + ph - (v / max) * ph;
+  const y = (v: number) => m.t + ph - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart throughput" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">Throughput (records/s, higher is better)</text>`);
-  for (let i = 0; i <= 5; i++) {
-    const v = (max * i) / 5;
+  out.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">Throughput (records/s, log scale, higher is better)</text>`);
+  for (let e = Math.log10(lo); e <= Math.log10(hi) + 1e-9; e++) {
+    const v = 10 ** e;
     out.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`);
   }
   for (const [si, s] of series.entries()) {
