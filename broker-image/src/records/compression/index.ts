@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
+import { LZ4_MAX_BLOCK, lz4FrameBound } from './lz4-frame.ts';
 import { isXerialFramed, snappyUncompressedLength, xerialCompress, xerialDecompress } from './xerial.ts';
 
 export { isXerialFramed, xerialCompress, xerialDecompress };
@@ -60,7 +61,12 @@ export function decompress(codec: number, data: Buffer, maxBytes = DEFAULT_MAX_D
       case 0: return data;
       case 1: out = zlib.gunzipSync(data, { maxOutputLength: maxBytes }); break;
       case 2: out = isXerialFramed(data) ? xerialDecompress(data, maxBytes) : snappyRawDecompress(data, maxBytes); break;
-      case 3: out = decompressFrameSync(data); break;
+      case 3:
+        // decompressFrameSync has no output limit: bound the output from the block headers first.
+        // The bound counts the frame's last (partial) block as full, hence the one block of slack.
+        if (lz4FrameBound(data, maxBytes + LZ4_MAX_BLOCK) > maxBytes + LZ4_MAX_BLOCK) throw tooLarge(maxBytes);
+        out = decompressFrameSync(data);
+        break;
       case 4: out = zlib.zstdDecompressSync(data, { maxOutputLength: maxBytes }); break;
       default: return unsupported(codec);
     }
