@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, KafkaError } from '../errors.ts';
+import { validateRecords } from '../../records/batch.ts';
 import { decompress } from '../../records/compression/index.ts';
+import { decodeRecords } from '../../records/record.ts';
 import { regressionInputs } from './corpus.ts';
 import { decodesSafely, parsesSafely } from './properties.ts';
 
@@ -22,6 +24,13 @@ function rssGrowth(fn: () => void): { grew: number; err: unknown } {
 describe('fuzz regressions', () => {
   for (const { name, bytes } of regressionInputs('request-')) test(name, () => decodesSafely(bytes));
   for (const { name, bytes } of regressionInputs('batch-')) test(name, () => parsesSafely(bytes));
+
+  test('batch-snappy-length-lie.hex: refused from its preamble, before the decompressor allocates', () => {
+    const [batch] = regressionInputs('batch-snappy-length-lie').map((r) => r.bytes);
+    assert.ok(batch);
+    const [b] = validateRecords(batch);
+    assert.throws(() => decodeRecords(b!), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE && /declares/.test(e.message));
+  });
 
   test('lz4-block-bomb.hex: 4096 copies of a 64 KiB block are refused without decompressing them', () => {
     const [frame] = regressionInputs('lz4-block-bomb').map((r) => r.bytes);

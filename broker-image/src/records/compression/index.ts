@@ -7,7 +7,7 @@ import { compressSync as snappyCompress, uncompressSync as snappyUncompress } fr
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts';
 import { LZ4_MAX_BLOCK, lz4FrameBound } from './lz4-frame.ts';
-import { isXerialFramed, snappyUncompressedLength, xerialCompress, xerialDecompress } from './xerial.ts';
+import { isXerialFramed, snappyMaxUncompressed, snappyUncompressedLength, xerialCompress, xerialDecompress } from './xerial.ts';
 
 export { isXerialFramed, xerialCompress, xerialDecompress };
 
@@ -50,7 +50,9 @@ function tooLarge(max: number): KafkaError {
 }
 
 export function snappyRawDecompress(data: Buffer, max: number): Buffer {
-  if (snappyUncompressedLength(data) > max) throw tooLarge(max);
+  const declared = snappyUncompressedLength(data);
+  if (declared > max) throw tooLarge(max);
+  if (declared > snappyMaxUncompressed(data.length)) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `snappy data of ${data.length} bytes declares ${declared}`);
   return snappyUncompress(data) as Buffer;
 }
 

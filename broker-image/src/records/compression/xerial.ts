@@ -24,7 +24,9 @@ export function xerialDecompress(buf: Buffer, maxBytes: number): Buffer {
     if (len < 0 || pos + len > buf.length) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'truncated xerial block');
     const block = buf.subarray(pos, pos + len);
     pos += len;
-    total += snappyUncompressedLength(block);
+    const declared = snappyUncompressedLength(block);
+    if (declared > snappyMaxUncompressed(block.length)) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `snappy block of ${block.length} bytes declares ${declared}`);
+    total += declared;
     if (total > maxBytes) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `decompressed batch exceeds ${maxBytes} bytes`);
     parts.push(uncompressSync(block) as Buffer);
   }
@@ -45,6 +47,15 @@ export function xerialCompress(data: Buffer): Buffer {
     parts.push(len, block);
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * The most `compressedLength` bytes of raw snappy can hold: no element outputs more than
+ * 64 bytes per 3 bytes of input (a 2-byte-offset copy). The decompressor allocates the
+ * preamble's length up front, so a preamble above this is a lie to refuse, not to trust.
+ */
+export function snappyMaxUncompressed(compressedLength: number): number {
+  return Math.ceil((compressedLength * 64) / 3);
 }
 
 /** Reads a raw snappy stream's preamble (varint uncompressed length). */
