@@ -48,7 +48,7 @@ export function describeMachine(): Machine {
     os,
     kernel: release(),
     node: process.version,
-    commit: tryRun('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']) + (tryRun('git', ['-C', REPO_ROOT, 'status', '--porcelain']) ? ' (with uncommitted changes)' : ''),
+    commit: tryRun('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']) + (tryRun('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''),
     versions: {
       '@platformatic/kafka': pkgVersion('@platformatic/kafka'),
       '@google-cloud/pubsub': pkgVersion('@google-cloud/pubsub'),
