@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests need (real Kafka clients and tools),
 # only those missing, so a warm machine pays nothing.
 set -euo pipefail
-pkgs=(kcat librdkafka-dev python3-confluent-kafka chromium)
+pkgs=(kcat librdkafka-dev python3-confluent-kafka chromium etcd-server)
 missing=()
 for p in "${pkgs[@]}" "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
