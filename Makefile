@@ -39,7 +39,7 @@ run: npm-deps
 	BROKER_CONFIG=$(BROKER_CONFIG) scripts/run.sh
 
 ## test: installs what the tests need, type-checks, runs every test.
-test: deps typecheck test-unit test-clients test-emulator test-pubsub test-compare test-k8s test-operator
+test: deps typecheck test-unit test-clients test-emulator test-pubsub test-compare test-k8s test-operator test-coordination
 
 test-unit: npm-deps
 	$(NODE) --test --test-concurrency=2 $(TEST_FILES_UNIT)
@@ -136,3 +136,9 @@ test-operator: npm-deps k8s-build
 bench-operator: npm-deps k8s-build
 	test/images/build.sh broker
 	TRIBUTARY_BROKER_IMAGE=tributary/broker:dev $(NODE) operator/bench/operator-bench.ts
+
+## test-coordination: the coordination store's etcd and kubernetes backends against a real etcd and kube-apiserver.
+TEST_FILES_COORDINATION := $(shell find test/coordination -name '*.test.ts' 2>/dev/null | sort)
+.PHONY: test-coordination
+test-coordination: deps k8s-build
+	$(NODE) --test --test-concurrency=1 $(TEST_FILES_COORDINATION)
