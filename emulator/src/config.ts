@@ -19,6 +19,18 @@ export interface EmulatorConfig {
   logLevel: string;
   /** Kinesis front-end behaviour (see kinesis/service.ts). */
   kinesisOptions: KinesisConfig;
+  /** Pub/Sub replicas sharing the work (see pubsub/replicas/). */
+  pubsubReplica?: PubsubReplicaConfig;
+}
+
+export interface PubsubReplicaConfig {
+  /** Static group member ID; '' = the advertised address. */
+  id: string;
+  /** host:port the other replicas forward to; '' = the bound listener address. */
+  advertise: string;
+  /** The consumer group the replicas share. */
+  group: string;
+  sessionTimeoutMs: number;
 }
 
 export interface KinesisConfig {
@@ -57,6 +69,10 @@ export function loadEmulatorConfig(args: string[], env: NodeJS.ProcessEnv): Emul
         'kinesis-account': { type: 'string' },
         'kinesis-shard-limit': { type: 'string' },
         'kinesis-enforce-limits': { type: 'string' },
+        'pubsub-replica-id': { type: 'string' },
+        'pubsub-advertise': { type: 'string' },
+        'pubsub-group': { type: 'string' },
+        'pubsub-session-timeout-ms': { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -83,7 +99,17 @@ export function loadEmulatorConfig(args: string[], env: NodeJS.ProcessEnv): Emul
   if (!/^[a-z0-9-]+$/.test(region)) throw new EmulatorConfigError(`--kinesis-region: '${region}' is not a region name`);
   const shardLimit = Number(flags['kinesis-shard-limit'] ?? env.TRIBUTARY_KINESIS_SHARD_LIMIT ?? 500);
   if (!Number.isInteger(shardLimit) || shardLimit < 1) throw new EmulatorConfigError('--kinesis-shard-limit: not a positive integer');
+  const sessionTimeoutMs = Number(flags['pubsub-session-timeout-ms'] ?? env.TRIBUTARY_PUBSUB_SESSION_TIMEOUT_MS ?? 10_000);
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) throw new EmulatorConfigError('--pubsub-session-timeout-ms: not an integer ≥ 1000');
+  const advertise = flags['pubsub-advertise'] ?? env.TRIBUTARY_PUBSUB_ADVERTISE ?? '';
+  if (advertise && !parseEndpoint(advertise, '--pubsub-advertise')) throw new EmulatorConfigError('--pubsub-advertise: not host:port');
   return {
+    pubsubReplica: {
+      id: flags['pubsub-replica-id'] ?? env.TRIBUTARY_PUBSUB_REPLICA_ID ?? '',
+      advertise,
+      group: flags['pubsub-group'] ?? env.TRIBUTARY_PUBSUB_GROUP ?? 'tributary-pubsub',
+      sessionTimeoutMs,
+    },
     bootstrapServers,
     pubsub: parseEndpoint(flags.pubsub ?? env.TRIBUTARY_PUBSUB_LISTENER ?? '127.0.0.1:8085', '--pubsub'),
     kinesis: parseEndpoint(flags.kinesis ?? env.TRIBUTARY_KINESIS_LISTENER ?? '127.0.0.1:4567', '--kinesis'),

@@ -40,7 +40,7 @@ export async function startPubsub(
   const opts: ServiceOptions = (isLogger(loggerOrLog) ? (loggerOrOpts as ServiceOptions | undefined) : maybeOpts) ?? {};
   const log = logger.bindings().api ? logger : logger.child({ api: 'pubsub' });
   const kafka = new KafkaAccess(config.bootstrapServers);
-  const service = new PubsubService(kafka, log, opts);
+  const service = new PubsubService(kafka, log, { ...opts, replica: opts.replica ?? config.pubsubReplica });
   try {
     await service.open();
   } catch (err) {
@@ -85,7 +85,16 @@ export async function startPubsub(
     });
   });
   const addr = front.address() as net.AddressInfo;
-  log.info({ host: addr.address, port: addr.port }, 'pubsub listening');
+  service.setAdvertised(`${addr.address}:${addr.port}`);
+  try {
+    await service.join();
+  } catch (err) {
+    front.close();
+    await service.close().catch(() => {});
+    await kafka.close().catch(() => {});
+    throw err;
+  }
+  log.info({ host: addr.address, port: addr.port, replica: service.replica.id }, 'pubsub listening');
 
   let closing: Promise<void> | null = null;
   return {

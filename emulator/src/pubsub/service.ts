@@ -1,25 +1,50 @@
 // The Pub/Sub API, transport-free: every method takes and returns objects in
 // proto-loader's shape (camelCase, int64 as strings, Durations/Timestamps as
 // {seconds, nanos}); grpc.ts and rest.ts only translate.
+//
+// Replicas: every replica knows every subscription (the store is tailed) but serves
+// only the Kafka partitions the consumer group gave it (replicas/membership.ts). A
+// Pull or an ack for partitions another replica owns is forwarded to it
+// (replicas/peers.ts) — forwarding rather than "serve only what you own" because a
+// client talks to whichever replica its connection reached, and a one-partition topic
+// (the default) has exactly one owner.
 
 import type { Logger } from 'pino';
 import { status } from '@grpc/grpc-js';
 import { type KafkaAccess, partitionForKey } from './kafka/access.ts';
-import { MetaStore, type AckRecord, decodeAcks } from './store.ts';
+import { MetaStore, type AckRecord, decodeAcks, encodeAcks } from './store.ts';
 import { SubscriptionRuntime, type SubConfig, type Delivery, messageIdOf } from './subscription.ts';
 import { compileFilter } from './filter.ts';
 import { ApiError, notFound, alreadyExists, invalid, precondition } from './errors.ts';
 import { parseTopic, parseSubscription, parseSnapshot, parseProject, kafkaTopicFor, topicIdFor, DELETED_TOPIC } from './names.ts';
 import { PushSink } from './push.ts';
+import { Membership } from './replicas/membership.ts';
+import { Peers } from './replicas/peers.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
+type Cancel = { cancelled: () => boolean; onCancel: (f: () => void) => void };
 
 export interface ServiceOptions {
   /** Partitions of topics created through Pub/Sub (default 1: one total order per topic). */
   partitions?: number;
   /** How long a Pull without returnImmediately waits for a first message. */
   pullWaitMs?: number;
+  /** This replica: its ID (static group member), the address other replicas reach it at, the group. */
+  replica?: ReplicaOptions;
+}
+
+export interface ReplicaOptions {
+  id: string;
+  advertise: string;
+  group: string;
+  sessionTimeoutMs: number;
+}
+
+interface OwnerRecord {
+  addr: string;
+  replica: string;
+  generation: number;
 }
 
 interface TopicMeta {
@@ -81,6 +106,17 @@ export class PubsubService {
   #topicCache = new Map<string, { n: number; at: number }>();
   #rr = 0;
   #sweeper: NodeJS.Timeout | null = null;
+  readonly replica: ReplicaOptions;
+  readonly peers = new Peers();
+  #membership: Membership | null = null;
+  /** Partitions this replica serves, by Kafka topic (kept while a rebalance is under way). */
+  #owned = new Map<string, Set<number>>();
+  #assigning: Promise<void> = Promise.resolve();
+  /** Last seen owner address per `owner/` key: only a real move ends streams. */
+  #ownerAddrs = new Map<string, string>();
+  #closed = false;
+  /** Called with a Kafka topic whose partitions changed owner (streams routed by the old map end). */
+  readonly ownersChanged = new Set<(kafkaTopic: string) => void>();
 
   constructor(kafka: KafkaAccess, log: Logger, opts: ServiceOptions = {}) {
     this.kafka = kafka;
@@ -88,26 +124,160 @@ export class PubsubService {
     this.log = log;
     this.#partitions = opts.partitions ?? 1;
     this.pullWaitMs = opts.pullWaitMs ?? 10_000;
+    this.replica = { ...(opts.replica ?? { id: '', advertise: '', group: 'tributary-pubsub', sessionTimeoutMs: 10_000 }) };
+  }
+
+  /** Sets the address other replicas forward to (known once the listener is bound). */
+  setAdvertised(addr: string): void {
+    if (!this.replica.advertise) this.replica.advertise = addr;
+    if (!this.replica.id) this.replica.id = this.replica.advertise;
+  }
+
+  #member(): Membership {
+    this.#membership ??= new Membership({
+      bootstrap: this.kafka.bootstrap,
+      groupId: this.replica.group,
+      instanceId: this.replica.id,
+      sessionTimeoutMs: this.replica.sessionTimeoutMs,
+      log: this.log,
+      currentOwner: (t, p) => this.store.get<OwnerRecord>(`owner/${t}/${p}`)?.replica ?? null,
+      onSuspend: () => {
+        for (const rt of this.subs.values()) rt.suspend();
+      },
+      onAssign: (generation, owned) => {
+        this.#assigning = this.#assigning.then(() => this.#assign(generation, owned)).catch((err: Error) => {
+          this.log.warn({ err: err.message }, 'pubsub assignment not applied');
+        });
+      },
+    });
+    return this.#membership;
   }
 
   async open(): Promise<void> {
     await this.store.open();
-    for (const [, cfg] of this.store.entries<SubConfig>('sub/')) {
-      try {
-        await this.#startSub(cfg, null);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message, subscription: cfg.name }, 'subscription not resumed');
-      }
-    }
+    for (const [, cfg] of this.store.entries<SubConfig>('sub/')) this.#startSub(cfg);
+    for (const [k, o] of this.store.entries<OwnerRecord>('owner/')) this.#ownerAddrs.set(k, o.addr);
+    this.store.onChange((key, value) => this.#changed(key, value));
     this.#sweeper = setInterval(() => this.#sweep(), 100);
     this.#sweeper.unref();
   }
 
+  /** Joins the replicas' group (after the listener is up: the others may forward at once). */
+  async join(): Promise<void> {
+    await this.#member().setTopics(this.#groupTopics());
+    await this.#assigning;
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
     for (const p of this.pushSinks.values()) p.close();
     await Promise.allSettled([...this.subs.values()].map((s) => s.close()));
     await this.store.drain().catch(() => {});
+    await this.#membership?.close();
+    this.peers.close();
+    await this.store.close();
+  }
+
+  #groupTopics(): Set<string> {
+    const out = new Set<string>();
+    for (const rt of this.subs.values()) if (rt.cfg.kafkaTopic) out.add(rt.cfg.kafkaTopic);
+    return out;
+  }
+
+  #syncGroupTopics(): Promise<void> {
+    if (this.#closed || !this.#membership) return Promise.resolve();
+    return this.#membership.setTopics(this.#groupTopics());
+  }
+
+  async #assign(generation: number, owned: Map<string, number[]>): Promise<void> {
+    if (this.#closed) return;
+    // Everything the previous owners wrote is applied before their partitions are loaded.
+    await this.store.barrier();
+    const before = this.#owned;
+    this.#owned = new Map([...owned].map(([t, ps]) => [t, new Set(ps)]));
+    const writes: Promise<void>[] = [];
+    for (const rt of this.subs.values()) writes.push(rt.own([...(this.#owned.get(rt.cfg.kafkaTopic) ?? [])]));
+    const self: OwnerRecord = { addr: this.replica.advertise, replica: this.replica.id, generation };
+    const changed = new Set<string>();
+    for (const [t, ps] of this.#owned) {
+      for (const p of ps) {
+        const cur = this.store.get<OwnerRecord>(`owner/${t}/${p}`);
+        if (cur?.addr !== self.addr || cur.replica !== self.replica) writes.push(this.store.put(`owner/${t}/${p}`, self));
+        if (!before.get(t)?.has(p)) changed.add(t);
+      }
+    }
+    for (const [t, ps] of before) {
+      for (const p of ps) {
+        if (this.#owned.get(t)?.has(p)) continue;
+        changed.add(t);
+        if (this.store.get<OwnerRecord>(`owner/${t}/${p}`)?.replica === this.replica.id) writes.push(this.store.put(`owner/${t}/${p}`, null));
+      }
+    }
+    await Promise.all(writes);
+    this.log.info({ generation, partitions: [...this.#owned].map(([t, ps]) => `${t}:${[...ps].join(',')}`) }, 'pubsub partitions assigned');
+    for (const t of changed) for (const f of this.ownersChanged) f(t);
+  }
+
+  /** A record from the store's log: another replica's change (or our own, applied again). */
+  #changed(key: string, value: unknown): void {
+    if (this.#closed) return;
+    if (key.startsWith('sub/')) {
+      const name = key.slice(4);
+      const rt = this.subs.get(name);
+      const cfg = value as SubConfig | null;
+      if (!cfg) {
+        if (rt) this.#stopSub(rt);
+      } else if (!rt) {
+        const started = this.#startSub(cfg);
+        void started.own([...(this.#owned.get(cfg.kafkaTopic) ?? [])]);
+        void this.#syncGroupTopics().catch(() => {});
+      } else if (JSON.stringify(rt.cfg) !== JSON.stringify(cfg)) {
+        const topicChanged = rt.cfg.kafkaTopic !== cfg.kafkaTopic;
+        rt.applyConfig(cfg);
+        this.#syncPush(rt);
+        if (topicChanged) void this.#syncGroupTopics().catch(() => {});
+      }
+    } else if (key.startsWith('owner/')) {
+      const addr = (value as OwnerRecord | null)?.addr ?? '';
+      if ((this.#ownerAddrs.get(key) ?? '') === addr) return;
+      if (addr) this.#ownerAddrs.set(key, addr);
+      else this.#ownerAddrs.delete(key);
+      const t = key.slice(6, key.lastIndexOf('/'));
+      for (const f of this.ownersChanged) f(t);
+    } else if (key.startsWith('ack/') && value) {
+      // A higher epoch for a partition we serve: another replica took it over (we missed
+      // a rebalance), so ours is stale — let it go.
+      const rest = key.slice(4);
+      const name = rest.slice(0, rest.lastIndexOf('/'));
+      const p = Number(rest.slice(rest.lastIndexOf('/') + 1));
+      const rt = this.subs.get(name);
+      if (rt?.owns(p) && ((value as AckRecord).epoch ?? 0) > rt.epochOf(p)) {
+        this.log.warn({ subscription: name, partition: p }, 'partition taken over by another replica; releasing it');
+        void rt.own([...rt.parts.keys()].filter((x) => x !== p));
+      }
+    }
+  }
+
+  /** The address of the replica serving a partition: '' = this one, null = nobody known. */
+  ownerOf(kafkaTopic: string, p: number): string | null {
+    if (this.#owned.get(kafkaTopic)?.has(p)) return '';
+    const o = this.store.get<OwnerRecord>(`owner/${kafkaTopic}/${p}`);
+    if (!o || o.replica === this.replica.id || o.addr === this.replica.advertise) return null;
+    return o.addr;
+  }
+
+  /** Other replicas serving some of this subscription's partitions. */
+  async remoteOwners(rt: SubscriptionRuntime): Promise<{ remote: string[]; unknown: boolean }> {
+    const n = rt.cfg.kafkaTopic ? ((await this.#partitionsOf(rt.cfg.kafkaTopic)) ?? 0) : 0;
+    const remote = new Set<string>();
+    let unknown = false;
+    for (let p = 0; p < n; p++) {
+      const o = this.ownerOf(rt.cfg.kafkaTopic, p);
+      if (o === null) unknown = true;
+      else if (o) remote.add(o);
+    }
+    return { remote: [...remote], unknown };
   }
 
   #sweep(): void {
@@ -115,20 +285,31 @@ export class PubsubService {
     for (const s of this.subs.values()) {
       s.expire(now);
       const ttl = s.cfg.expirationTtlSeconds;
-      if (ttl && now - s.lastActivity > ttl * 1000 && !s.sinks.size) {
+      // The replica serving partition 0 decides (activity seen at other replicas is not shared).
+      if (ttl && now - s.lastActivity > ttl * 1000 && !s.sinks.size && s.owns(0)) {
         this.log.info({ subscription: s.cfg.name }, 'subscription expired (expiration policy)');
         void this.deleteSubscription({ subscription: s.cfg.name }).catch(() => {});
       }
     }
   }
 
-  async #startSub(cfg: SubConfig, startAt: 'latest' | null): Promise<SubscriptionRuntime> {
+  #startSub(cfg: SubConfig): SubscriptionRuntime {
     const rt = new SubscriptionRuntime(cfg, compileFilter(cfg.filter), this.kafka, this.store, this.log);
-    if (cfg.kafkaTopic) await rt.init(startAt);
     this.subs.set(cfg.name, rt);
     rt.start();
     this.#syncPush(rt);
     return rt;
+  }
+
+  #stopSub(rt: SubscriptionRuntime): void {
+    if (this.subs.get(rt.cfg.name) !== rt) return;
+    this.subs.delete(rt.cfg.name);
+    const push = this.pushSinks.get(rt.cfg.name);
+    push?.close();
+    this.pushSinks.delete(rt.cfg.name);
+    for (const sink of [...rt.sinks]) sink.end?.(notFound(parseSubscription(rt.cfg.name).id));
+    void rt.close(false);
+    void this.#syncGroupTopics().catch(() => {});
   }
 
   #syncPush(rt: SubscriptionRuntime): void {
@@ -271,17 +452,17 @@ export class PubsubService {
     await this.store.put(`topic/${kafkaTopic}`, null);
     for (const s of this.subs.values()) {
       if (s.cfg.kafkaTopic !== kafkaTopic) continue;
-      s.cfg = { ...s.cfg, topic: DELETED_TOPIC, kafkaTopic: '' };
+      s.applyConfig({ ...s.cfg, topic: DELETED_TOPIC, kafkaTopic: '' });
       await this.store.put(`sub/${s.cfg.name}`, s.cfg);
     }
+    await this.#syncGroupTopics();
     return {};
   }
 
   async detachSubscription(req: Obj): Promise<Obj> {
     const rt = this.#sub(req.subscription);
-    rt.cfg = { ...rt.cfg, detached: true };
+    rt.applyConfig({ ...rt.cfg, detached: true });
     await this.store.put(`sub/${rt.cfg.name}`, rt.cfg);
-    await rt.resetTo(new Map());
     this.#syncPush(rt);
     return {};
   }
@@ -466,8 +647,29 @@ export class PubsubService {
     // Re-checked after the awaits above; the store entry is set synchronously below,
     // so a concurrent create of the same name sees it.
     if (this.subs.has(req.name) || this.store.get(`sub/${req.name}`)) throw alreadyExists(s.id);
-    await this.store.put(`sub/${cfg.name}`, cfg);
-    await this.#startSub(cfg, 'latest');
+    const rt = this.#startSub(cfg);
+    try {
+      // The cursors start at the end of the topic; written before the subscription itself,
+      // so a replica that sees the subscription in the log sees its ack state too. The
+      // epoch goes past whatever an earlier subscription of this name left behind.
+      const latest = await this.kafka.offsets(kafkaTopic, 'latest');
+      await Promise.all(
+        latest.map((o, p) => {
+          const old = this.store.get<AckRecord>(`ack/${cfg.name}/${p}`);
+          return this.store.put(`ack/${cfg.name}/${p}`, { floor: String(o), acked: [], epoch: (old?.epoch ?? 0) + 1 });
+        }),
+      );
+      await this.store.put(`sub/${cfg.name}`, cfg);
+    } catch (err) {
+      this.subs.delete(cfg.name);
+      await rt.close(false);
+      throw err;
+    }
+    await rt.own([...(this.#owned.get(kafkaTopic) ?? [])]);
+    // A new topic for the group: wait (bounded) for the rebalance to give it an owner, so
+    // a Pull right after the create finds one.
+    await this.#syncGroupTopics();
+    await this.#waitForOwners(rt, 15_000);
     return this.subscriptionObj(cfg);
   }
 
@@ -487,7 +689,7 @@ export class PubsubService {
     ]);
     for (const p of snake) if (!known.has(p)) throw invalid(`Invalid update_mask provided in the UpdateSubscriptionRequest: the '${p}' field can not be updated.`);
     const cfg = await this.#subConfig(sub, rt.cfg, snake);
-    rt.cfg = cfg;
+    rt.applyConfig(cfg);
     await this.store.put(`sub/${cfg.name}`, cfg);
     this.#syncPush(rt);
     return this.subscriptionObj(cfg);
@@ -503,13 +705,9 @@ export class PubsubService {
 
   async deleteSubscription(req: Obj): Promise<Obj> {
     const rt = this.#sub(req.subscription);
-    this.subs.delete(rt.cfg.name);
-    const push = this.pushSinks.get(rt.cfg.name);
-    push?.close();
-    this.pushSinks.delete(rt.cfg.name);
+    this.#stopSub(rt);
     await this.store.put(`sub/${rt.cfg.name}`, null);
-    for (const sink of [...rt.sinks]) sink.end?.(notFound(parseSubscription(rt.cfg.name).id));
-    await rt.destroy();
+    await Promise.all([...this.store.entries(`ack/${rt.cfg.name}/`)].map(([k]) => this.store.put(k, null)));
     return {};
   }
 
@@ -517,7 +715,7 @@ export class PubsubService {
     const rt = this.#sub(req.subscription);
     const cfg = { ...rt.cfg };
     this.#applyPush(cfg, req.pushConfig);
-    rt.cfg = cfg;
+    rt.applyConfig(cfg);
     await this.store.put(`sub/${cfg.name}`, cfg);
     this.#syncPush(rt);
     return {};
@@ -530,13 +728,50 @@ export class PubsubService {
     return rt;
   }
 
-  async pull(req: Obj, cancel: { cancelled: () => boolean; onCancel: (f: () => void) => void }): Promise<Obj> {
+  async #waitForOwners(rt: SubscriptionRuntime, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end && !this.#closed && rt.cfg.kafkaTopic) {
+      if (!(await this.remoteOwners(rt)).unknown) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async pull(req: Obj, cancel: Cancel, forwarded = false): Promise<Obj> {
     const rt = this.active(req.subscription);
-    const max = Number(req.maxMessages ?? 0);
+    const max = Math.min(Number(req.maxMessages ?? 0), 1000);
     if (max <= 0) throw invalid('max_messages must be greater than 0.');
     if (rt.cfg.pushEndpoint) throw precondition('Pull is not allowed on a push subscription.');
-    const deliveries = await rt.pull(Math.min(max, 1000), !!req.returnImmediately, this.pullWaitMs, cancel);
-    return { receivedMessages: deliveries.map((d) => this.received(rt, d)) };
+    const immediate = !!req.returnImmediately;
+    if (forwarded) {
+      if (rt.parts.size === 0) throw new ApiError(status.UNAVAILABLE, 'This replica no longer serves the subscription; retry.');
+      const deliveries = await rt.pull(max, immediate, this.pullWaitMs, cancel);
+      return { receivedMessages: deliveries.map((d) => this.received(rt, d)) };
+    }
+    let owners = await this.remoteOwners(rt);
+    if (owners.remote.length === 0 && !owners.unknown) {
+      const deliveries = await rt.pull(max, immediate, this.pullWaitMs, cancel);
+      return { receivedMessages: deliveries.map((d) => this.received(rt, d)) };
+    }
+    // Some partitions are served elsewhere: ask each owner (this replica included) in
+    // turn without waiting, until something comes or the Pull's wait is over.
+    const end = Date.now() + this.pullWaitMs;
+    for (;;) {
+      const out: Obj[] = [];
+      if (rt.parts.size > 0) for (const d of await rt.pull(max, true, 0, cancel)) out.push(this.received(rt, d));
+      const start = this.#rr++;
+      for (let i = 0; i < owners.remote.length && out.length < max; i++) {
+        const addr = owners.remote[(start + i) % owners.remote.length];
+        try {
+          const res = await this.peers.unary(addr, 'Pull', { subscription: rt.cfg.name, maxMessages: max - out.length, returnImmediately: true });
+          out.push(...(res.receivedMessages ?? []));
+        } catch (err) {
+          this.log.debug({ err: (err as Error).message, peer: addr }, 'forwarded Pull failed');
+        }
+      }
+      if (out.length > 0 || immediate || Date.now() >= end || cancel.cancelled()) return { receivedMessages: out };
+      await new Promise((r) => setTimeout(r, 100));
+      owners = await this.remoteOwners(rt);
+    }
   }
 
   received(rt: SubscriptionRuntime, d: Delivery): Obj {
@@ -560,17 +795,46 @@ export class PubsubService {
     rt.validateAckIds(ackIds);
   }
 
-  async acknowledge(req: Obj): Promise<Obj> {
+  /**
+   * Splits ack IDs by the replica serving their partition: '' = here. Forwarded calls
+   * are served here whatever the map says (the forwarder believed we own them).
+   */
+  routeAckIds(rt: SubscriptionRuntime, ackIds: string[], forwarded: boolean): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const a of ackIds) {
+      const p = Number(a.slice(0, a.indexOf('-')));
+      let owner = forwarded || !rt.cfg.kafkaTopic ? '' : this.ownerOf(rt.cfg.kafkaTopic, p);
+      if (owner === null) {
+        if (rt.owns(p)) owner = '';
+        else throw new ApiError(status.UNAVAILABLE, 'The partition of this ack ID has no owner right now (replicas are rebalancing); retry.');
+      }
+      let l = out.get(owner);
+      if (!l) out.set(owner, (l = []));
+      l.push(a);
+    }
+    return out;
+  }
+
+  async acknowledge(req: Obj, _cancel?: Cancel, forwarded = false): Promise<Obj> {
     const rt = this.#sub(req.subscription);
     const ackIds: string[] = req.ackIds ?? [];
     this.#checkAckIds(rt, ackIds);
-    const stale = rt.ack(ackIds);
-    await rt.persist();
+    const stale: string[] = [];
+    await Promise.all(
+      [...this.routeAckIds(rt, ackIds, forwarded)].map(async ([owner, ids]) => {
+        if (owner) {
+          await this.peers.unary(owner, 'Acknowledge', { subscription: rt.cfg.name, ackIds: ids });
+          return;
+        }
+        stale.push(...rt.ack(ids));
+        await rt.persist();
+      }),
+    );
     if (stale.length) throw exactlyOnceFailure(stale);
     return {};
   }
 
-  async modifyAckDeadline(req: Obj): Promise<Obj> {
+  async modifyAckDeadline(req: Obj, _cancel?: Cancel, forwarded = false): Promise<Obj> {
     const rt = this.#sub(req.subscription);
     const secs = Number(req.ackDeadlineSeconds ?? 0);
     if (!Number.isInteger(secs) || secs < 0 || secs > 600) {
@@ -578,7 +842,16 @@ export class PubsubService {
     }
     const ackIds: string[] = req.ackIds ?? [];
     this.#checkAckIds(rt, ackIds);
-    const stale = rt.modifyAckDeadline(ackIds, secs);
+    const stale: string[] = [];
+    await Promise.all(
+      [...this.routeAckIds(rt, ackIds, forwarded)].map(async ([owner, ids]) => {
+        if (owner) {
+          await this.peers.unary(owner, 'ModifyAckDeadline', { subscription: rt.cfg.name, ackIds: ids, ackDeadlineSeconds: secs });
+          return;
+        }
+        stale.push(...rt.modifyAckDeadline(ids, secs));
+      }),
+    );
     if (stale.length && rt.cfg.exactlyOnce) throw exactlyOnceFailure(stale);
     return {};
   }
@@ -608,10 +881,21 @@ export class PubsubService {
       kafkaTopic: rt.cfg.kafkaTopic,
       expireTime: Date.now() + 7 * 86400_000,
       labels: { ...(req.labels ?? {}) },
-      acks: rt.ackState(),
+      acks: this.#ackState(rt),
     };
     await this.store.put(`snap/${req.name}`, meta);
     return this.#snapObj(meta);
+  }
+
+  /** Every partition's stored ack state (owners write it through on every ack). */
+  #ackState(rt: SubscriptionRuntime): Record<string, AckRecord> {
+    const out = rt.ackState();
+    const prefix = `ack/${rt.cfg.name}/`;
+    for (const [k, r] of this.store.entries<AckRecord>(prefix)) {
+      const p = k.slice(prefix.length);
+      if (!(p in out)) out[p] = { floor: r.floor, acked: r.acked };
+    }
+    return out;
   }
 
   async getSnapshot(req: Obj): Promise<Obj> {
@@ -665,9 +949,23 @@ export class PubsubService {
     } else {
       throw invalid('Seek requires a time or a snapshot.');
     }
-    rt.cfg = { ...rt.cfg, seekEpoch: ((rt.cfg.seekEpoch ?? 0) + 1) % 1_000_000 };
+    // The target state goes into the subscription's config; each partition's owner
+    // applies it (here at once, elsewhere when the config arrives through the log).
+    const seekEpoch = (rt.cfg.seekEpoch ?? 0) + 1;
+    const seekState: Record<string, AckRecord> = {};
+    for (const [p, st] of state) seekState[p] = encodeAcks(st.floor, st.acked);
+    rt.applyConfig({ ...rt.cfg, seekEpoch, seekState });
     await this.store.put(`sub/${rt.cfg.name}`, rt.cfg);
-    await rt.resetTo(state);
+    // Answer once every partition's owner has applied it (bounded), so a Pull right after
+    // the Seek sees the new position.
+    const n = (await this.#partitionsOf(rt.cfg.kafkaTopic)) ?? 0;
+    const end = Date.now() + 10_000;
+    while (Date.now() < end) {
+      let done = true;
+      for (let p = 0; p < n; p++) if ((this.store.get<AckRecord>(`ack/${rt.cfg.name}/${p}`)?.seekEpoch ?? 0) < seekEpoch) done = false;
+      if (done) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return {};
   }
 }

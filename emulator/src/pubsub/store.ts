@@ -2,14 +2,27 @@
 // partition): key → JSON value, null = deleted. Keys:
 //   topic/<kafka topic>          Pub/Sub topic settings (labels, retention, …)
 //   sub/<subscription name>      subscription settings
-//   ack/<subscription name>/<p>  ack state of one partition: {floor, acked ranges}
+//   ack/<subscription name>/<p>  ack state of one partition: {floor, acked ranges, attempts, epoch}
 //   snap/<snapshot name>         snapshot: topic + per-partition ack state
-// The emulator reads the whole topic on start and writes every change through; it
-// keeps nothing else, so it can be stopped at any time and started again.
+//   owner/<kafka topic>/<p>      which replica serves the partition now (its Pub/Sub address)
+// Every replica reads the whole topic on start and then tails it, so what one replica
+// writes the others see; it keeps nothing else, so it can be stopped at any time.
+//
+// Fencing: an `ack/` record carries the epoch of the replica that owned the partition
+// when it wrote it; a taking-over owner writes epoch + 1 first, and records of a lower
+// epoch than the one applied are ignored (a replica that lost the partition without
+// noticing cannot overwrite its successor's state). Log order decides, so every
+// replica — and every later restart — applies the same records.
 
-import type { KafkaAccess } from './kafka/access.ts';
+import type { KafkaAccess, TopicReader } from './kafka/access.ts';
 
 export const META_TOPIC = '__tributary_pubsub';
+
+export type MetaListener = (key: string, value: unknown) => void;
+
+function epochOf(v: unknown): number {
+  return (v as { epoch?: number } | null | undefined)?.epoch ?? 0;
+}
 
 export class MetaStore {
   readonly values = new Map<string, unknown>();
@@ -18,12 +31,19 @@ export class MetaStore {
   #pending = new Map<string, unknown>();
   #flushing: Promise<void> | null = null;
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #reader: TopicReader | null = null;
+  #next = 0n;
+  #tail: Promise<void> | null = null;
+  #closed = false;
+  #listeners = new Set<MetaListener>();
+  #caughtUp: { at: bigint; resolve: () => void }[] = [];
 
   constructor(kafka: KafkaAccess, topic = META_TOPIC) {
     this.#kafka = kafka;
     this.#topic = topic;
   }
 
+  /** Reads the topic to its end, then keeps tailing it. */
   async open(): Promise<void> {
     if (!(await this.#kafka.topicExists(this.#topic))) {
       try {
@@ -32,26 +52,71 @@ export class MetaStore {
         if (!(await this.#kafka.topicExists(this.#topic))) throw err;
       }
     }
+    this.#next = (await this.#kafka.offsets(this.#topic, 'earliest'))[0] ?? 0n;
+    this.#reader = this.#kafka.reader(this.#topic);
     const end = (await this.#kafka.offsets(this.#topic, 'latest'))[0] ?? 0n;
-    let next = (await this.#kafka.offsets(this.#topic, 'earliest'))[0] ?? 0n;
-    const reader = this.#kafka.reader(this.#topic);
-    try {
-      while (next < end) {
-        const { records, logStart } = await reader.fetch(new Map([[0, next]]), 200);
-        const ls = logStart.get(0);
-        if (ls !== undefined && ls > next) next = ls;
-        for (const r of records) {
-          if (r.offset >= end) break;
-          next = r.offset + 1n;
-          const key = r.key?.toString('utf8');
-          if (key === undefined) continue;
-          if (r.value === null || r.value.length === 0) this.values.delete(key);
-          else this.values.set(key, JSON.parse(r.value.toString('utf8')));
+    while (this.#next < end) await this.#fetchOnce(200);
+    this.#tail = this.#tailLoop();
+  }
+
+  /** Called for every record applied from the log (after the in-memory value changed). */
+  onChange(f: MetaListener): void {
+    this.#listeners.add(f);
+  }
+
+  async #fetchOnce(waitMs: number): Promise<void> {
+    const { records, logStart } = await this.#reader!.fetch(new Map([[0, this.#next]]), waitMs);
+    const ls = logStart.get(0);
+    if (ls !== undefined && ls > this.#next) this.#next = ls;
+    for (const r of records) {
+      if (r.offset < this.#next) continue;
+      this.#next = r.offset + 1n;
+      const key = r.key?.toString('utf8');
+      if (key === undefined) continue;
+      const value = r.value === null || r.value.length === 0 ? null : JSON.parse(r.value.toString('utf8'));
+      if (!this.#apply(key, value)) continue;
+      for (const f of this.#listeners) {
+        try {
+          f(key, value);
+        } catch {
+          /* a listener's failure is its own */
         }
       }
-    } finally {
-      await reader.close();
     }
+    if (this.#caughtUp.length) {
+      const keep = [];
+      for (const w of this.#caughtUp) if (this.#next >= w.at) w.resolve(); else keep.push(w);
+      this.#caughtUp = keep;
+    }
+  }
+
+  /** Applies one logged record; false when fenced off (a stale owner's ack state). */
+  #apply(key: string, value: unknown): boolean {
+    if (key.startsWith('ack/') && value !== null) {
+      const cur = this.values.get(key);
+      if (cur !== undefined && epochOf(value) < epochOf(cur)) return false;
+    }
+    if (value === null) this.values.delete(key);
+    else this.values.set(key, value);
+    return true;
+  }
+
+  async #tailLoop(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        await this.#fetchOnce(500);
+      } catch {
+        if (this.#closed) return;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  }
+
+  /** Resolves once everything written to the topic before this call has been applied. */
+  async barrier(): Promise<void> {
+    const end = (await this.#kafka.offsets(this.#topic, 'latest'))[0] ?? 0n;
+    if (this.#next >= end) return;
+    await new Promise<void>((resolve) => this.#caughtUp.push({ at: end, resolve }));
   }
 
   get<T>(key: string): T | undefined {
@@ -103,12 +168,26 @@ export class MetaStore {
   async drain(): Promise<void> {
     while (this.#flushing) await this.#flushing;
   }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.drain().catch(() => {});
+    await this.#reader?.close();
+    await this.#tail?.catch(() => {});
+    for (const w of this.#caughtUp.splice(0)) w.resolve();
+  }
 }
 
 /** A partition's ack state as stored: everything below floor acked, plus ranges [a, b] above. */
 export interface AckRecord {
   floor: string;
   acked: [string, string][];
+  /** Delivery attempts so far of messages still unacked (offset → count). */
+  attempts?: Record<string, number>;
+  /** Ownership epoch of the writer (see MetaStore). */
+  epoch?: number;
+  /** The subscription's seek epoch this state belongs to. */
+  seekEpoch?: number;
 }
 
 export function encodeAcks(floor: bigint, acked: Set<bigint>): AckRecord {

@@ -7,6 +7,12 @@
 // `redeliver` (after the retry policy's backoff); leasing it gives it an ack ID
 // `p-o-n` (partition, offset, delivery number) and a deadline. Ordering keys (when
 // enabled): one outstanding message per key, the next one waits for its ack.
+//
+// Replicas: a runtime serves only the partitions this replica owns (`own`); while the
+// group rebalances it is suspended (no fetching, no new leases) and keeps its lease
+// table, which it resumes if it gets the same partitions back and nobody else wrote
+// their ack state in between. Delivery attempts are part of the stored ack state when
+// they matter (dead-letter or retry policy), so counts survive restarts and failovers.
 
 import type { Logger } from 'pino';
 import type { KafkaAccess, TopicReader, FetchedRecord } from './kafka/access.ts';
@@ -37,6 +43,8 @@ export interface SubConfig {
   detached: boolean;
   /** Changes at every seek; part of ack IDs so acks from before a seek are ignored. */
   seekEpoch?: number;
+  /** The ack state the last seek set, per partition; owners apply it (store.ts). */
+  seekState?: Record<string, AckRecord>;
   expirationTtlSeconds: number | null;
 }
 
@@ -83,6 +91,10 @@ interface PartState {
   floor: bigint;
   acked: Set<bigint>;
   next: bigint;
+  /** Delivery attempts of unacked messages. */
+  attempts: Map<bigint, number>;
+  /** Ownership epoch this replica writes with (store.ts). */
+  epoch: number;
 }
 
 interface PullWaiter {
@@ -116,7 +128,6 @@ export class SubscriptionRuntime {
   #readyHead = 0;
   #redeliver: Pending[] = [];
   readonly leases = new Map<string, Lease>();
-  #attempts = new Map<string, number>();
   #keysOut = new Set<string>();
   #pulls: PullWaiter[] = [];
   readonly sinks = new Set<Sink>();
@@ -125,11 +136,12 @@ export class SubscriptionRuntime {
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #dirty = new Set<number>();
-  #partitionsCheckedAt = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #forwarding = 0;
   lastActivity = Date.now();
   #lastPull = 0;
+  #suspended = false;
+  #seekApplied: number;
 
   constructor(cfg: SubConfig, filter: Filter | null, kafka: KafkaAccess, store: MetaStore, log: Logger) {
     this.cfg = cfg;
@@ -137,25 +149,90 @@ export class SubscriptionRuntime {
     this.#kafka = kafka;
     this.#store = store;
     this.#log = log;
+    this.#seekApplied = cfg.seekEpoch ?? 0;
   }
 
-  /** Initial cursors: stored ack state, else `startAt` (the end of the topic for a new subscription). */
-  async init(startAt: 'latest' | 'earliest' | null): Promise<void> {
-    const n = (await this.#kafka.partitions(this.cfg.kafkaTopic)) ?? 0;
-    const initial = startAt && n > 0 ? await this.#kafka.offsets(this.cfg.kafkaTopic, startAt) : [];
-    for (let p = 0; p < n; p++) {
+  /** Whether attempt counts are worth storing (they show, or they set the backoff). */
+  #tracksAttempts(): boolean {
+    return !!this.cfg.deadLetterKafkaTopic || this.cfg.retryMinSeconds !== null;
+  }
+
+  owns(p: number): boolean {
+    return this.parts.has(p);
+  }
+
+  epochOf(p: number): number {
+    return this.parts.get(p)?.epoch ?? 0;
+  }
+
+  /** Stop fetching and leasing until the next `own` (a rebalance is under way). */
+  suspend(): void {
+    this.#suspended = true;
+  }
+
+  /**
+   * Serve exactly these partitions. Kept ones keep their leases unless another replica
+   * wrote their ack state meanwhile (then, like new ones, they are loaded from the
+   * store with the next epoch, which fences the previous owner off).
+   */
+  async own(partitions: number[]): Promise<void> {
+    const want = new Set(partitions);
+    let changed = false;
+    for (const p of [...this.parts.keys()]) {
       const stored = this.#store.get<AckRecord>(`ack/${this.cfg.name}/${p}`);
-      if (stored) {
-        const { floor, acked } = decodeAcks(stored);
-        this.parts.set(p, { floor, acked, next: floor });
-      } else {
-        const floor = initial[p] ?? 0n;
-        this.parts.set(p, { floor, acked: new Set(), next: floor });
-        this.#dirty.add(p);
-      }
+      if (want.has(p) && (stored?.epoch ?? 0) <= this.parts.get(p)!.epoch) continue;
+      this.#drop(p);
+      changed = true;
     }
-    this.#partitionsCheckedAt = Date.now();
+    for (const p of want) {
+      if (this.parts.has(p)) continue;
+      this.parts.set(p, this.#load(p));
+      this.#dirty.add(p);
+      changed = true;
+    }
+    if (changed) this.#gen++;
+    this.#suspended = false;
     await this.persist();
+    this.dispatch();
+    this.poke();
+  }
+
+  #load(p: number): PartState {
+    const stored = this.#store.get<AckRecord>(`ack/${this.cfg.name}/${p}`);
+    const epoch = (stored?.epoch ?? 0) + 1;
+    const seek = this.cfg.seekEpoch ?? 0;
+    const rec = stored && (stored.seekEpoch ?? 0) >= seek ? stored : this.cfg.seekState?.[p] ?? stored;
+    if (!rec) return { floor: 0n, acked: new Set(), next: 0n, attempts: new Map(), epoch };
+    const { floor, acked } = decodeAcks(rec);
+    const attempts = new Map<bigint, number>();
+    for (const [o, n] of Object.entries(rec.attempts ?? {})) attempts.set(BigInt(o), n);
+    return { floor, acked, next: floor, attempts, epoch };
+  }
+
+  /** Forgets a partition: its leases, queued and fetched messages. */
+  #drop(p: number): void {
+    this.parts.delete(p);
+    for (const [k, l] of [...this.leases]) {
+      if (l.msg.partition !== p) continue;
+      this.#endLease(k);
+      this.#releaseKey(l.msg);
+    }
+    this.#redeliver = this.#redeliver.filter((x) => x.msg.partition !== p);
+    this.#ready = this.#ready.slice(this.#readyHead).filter((m) => m.partition !== p);
+    this.#readyHead = 0;
+    this.#dirty.delete(p);
+  }
+
+  /** A changed config from the store (another replica's update, seek or detach). */
+  applyConfig(cfg: SubConfig): void {
+    this.cfg = cfg;
+    // Forward only: the log may bring back an older version of a config just changed here.
+    if ((cfg.seekEpoch ?? 0) > this.#seekApplied) {
+      const state = new Map<number, { floor: bigint; acked: Set<bigint> }>();
+      for (const [p, r] of Object.entries(cfg.seekState ?? {})) state.set(Number(p), decodeAcks(r));
+      void this.resetTo(state).catch(() => {});
+    }
+    this.dispatch();
   }
 
   setFilter(f: Filter | null): void {
@@ -173,7 +250,7 @@ export class SubscriptionRuntime {
   }
 
   #wantsData(): boolean {
-    if (this.cfg.detached || this.cfg.kafkaTopic === '') return false;
+    if (this.cfg.detached || this.cfg.kafkaTopic === '' || this.#suspended || this.parts.size === 0) return false;
     if (this.#ready.length - this.#readyHead >= READY_HIGH) return false;
     if (this.#pulls.length > 0) return true;
     // Someone pulled lately (returnImmediately Pulls leave no waiter): keep reading ahead.
@@ -194,7 +271,6 @@ export class SubscriptionRuntime {
         continue;
       }
       try {
-        if (Date.now() - this.#partitionsCheckedAt > 5000) await this.#checkPartitions();
         if (!this.#reader) this.#reader = this.#kafka.reader(this.cfg.kafkaTopic);
         const positions = new Map<number, bigint>();
         for (const [p, s] of this.parts) positions.set(p, s.next);
@@ -218,15 +294,6 @@ export class SubscriptionRuntime {
         this.#reader = null;
         await new Promise((r) => setTimeout(r, 500));
       }
-    }
-  }
-
-  async #checkPartitions(): Promise<void> {
-    this.#partitionsCheckedAt = Date.now();
-    const n = (await this.#kafka.partitions(this.cfg.kafkaTopic)) ?? 0;
-    for (let p = this.parts.size; p < n; p++) {
-      this.parts.set(p, { floor: 0n, acked: new Set(), next: 0n });
-      this.#dirty.add(p);
     }
   }
 
@@ -321,12 +388,15 @@ export class SubscriptionRuntime {
     const deadline = Date.now() + deadlineSeconds * 1000;
     for (const m of msgs) {
       const k = msgKey(m.partition, m.offset);
-      const attempt = (this.#attempts.get(k) ?? 0) + 1;
+      const s = this.parts.get(m.partition)!;
+      const attempt = (s.attempts.get(m.offset) ?? 0) + 1;
       if (this.cfg.deadLetterKafkaTopic && attempt > this.cfg.maxDeliveryAttempts) {
         this.#deadLetter(m);
         continue;
       }
-      this.#attempts.set(k, attempt);
+      s.attempts.set(m.offset, attempt);
+      // With a dead-letter policy every attempt counts, so it is stored as it happens.
+      if (this.cfg.deadLetterKafkaTopic) this.#dirty.add(m.partition);
       const ackId = `${m.partition}-${m.offset}-${attempt}-${this.cfg.seekEpoch ?? 0}`;
       this.leases.set(k, { msg: m, ackId, deadline, sink });
       out.push({ ackId, msg: m, deliveryAttempt: attempt });
@@ -358,7 +428,7 @@ export class SubscriptionRuntime {
 
   /** Hands out what is ready: waiting Pull calls first, then streams and push with room. */
   dispatch(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#suspended) return;
     while (this.#pulls.length > 0) {
       const w = this.#pulls[0];
       const msgs = this.#take(w.max);
@@ -382,6 +452,7 @@ export class SubscriptionRuntime {
       }
     }
     this.#scheduleRetry();
+    if (this.#dirty.size) void this.persist().catch(() => {});
     if (this.#wantsData()) this.poke();
   }
 
@@ -400,7 +471,8 @@ export class SubscriptionRuntime {
   pull(max: number, returnImmediately: boolean, waitMs: number, signal: { cancelled: () => boolean; onCancel: (f: () => void) => void }): Promise<Delivery[]> {
     this.lastActivity = Date.now();
     this.#lastPull = Date.now();
-    const msgs = this.#take(max);
+    // No new leases while the replicas rebalance (the partitions may be about to move).
+    const msgs = this.#suspended ? [] : this.#take(max);
     const now = this.#lease(msgs, null, this.cfg.ackDeadlineSeconds);
     if (now.length > 0 || returnImmediately) {
       if (now.length === 0) this.poke();
@@ -450,7 +522,7 @@ export class SubscriptionRuntime {
       s.acked.delete(s.floor);
       s.floor++;
     }
-    this.#attempts.delete(msgKey(p, o));
+    s.attempts.delete(o);
     this.#dirty.add(p);
   }
 
@@ -528,17 +600,18 @@ export class SubscriptionRuntime {
 
   /** A nacked or expired message: due again after the backoff, or dead-lettered once out of attempts. */
   #retry(m: Msg, now: number): void {
-    const k = msgKey(m.partition, m.offset);
-    if (this.cfg.deadLetterKafkaTopic && (this.#attempts.get(k) ?? 0) >= this.cfg.maxDeliveryAttempts) {
+    const attempts = this.parts.get(m.partition)?.attempts.get(m.offset) ?? 0;
+    if (this.#tracksAttempts()) this.#dirty.add(m.partition);
+    if (this.cfg.deadLetterKafkaTopic && attempts >= this.cfg.maxDeliveryAttempts) {
       this.#deadLetter(m);
       return;
     }
-    this.#redeliver.push({ msg: m, notBefore: now + this.#backoffMs(k) });
+    this.#redeliver.push({ msg: m, notBefore: now + this.#backoffMs(attempts) });
   }
 
-  #backoffMs(k: string): number {
+  #backoffMs(attempts: number): number {
     if (this.cfg.retryMinSeconds === null) return 0;
-    const attempt = this.#attempts.get(k) ?? 1;
+    const attempt = attempts || 1;
     const min = this.cfg.retryMinSeconds * 1000;
     const max = (this.cfg.retryMaxSeconds ?? 600) * 1000;
     return Math.min(max, min * 2 ** Math.max(0, attempt - 1));
@@ -561,9 +634,16 @@ export class SubscriptionRuntime {
   async persist(): Promise<void> {
     if (this.#dirty.size === 0) return;
     const writes: Promise<void>[] = [];
+    const withAttempts = this.#tracksAttempts();
     for (const p of this.#dirty) {
       const s = this.parts.get(p);
-      if (s) writes.push(this.#store.put(`ack/${this.cfg.name}/${p}`, encodeAcks(s.floor, s.acked)));
+      if (!s) continue;
+      const rec: AckRecord = { ...encodeAcks(s.floor, s.acked), epoch: s.epoch, seekEpoch: this.#seekApplied };
+      if (withAttempts && s.attempts.size) {
+        rec.attempts = {};
+        for (const [o, n] of s.attempts) if (o >= s.floor && !s.acked.has(o)) rec.attempts[String(o)] = n;
+      }
+      writes.push(this.#store.put(`ack/${this.cfg.name}/${p}`, rec));
     }
     this.#dirty.clear();
     await Promise.all(writes);
@@ -579,9 +659,10 @@ export class SubscriptionRuntime {
     return out;
   }
 
-  /** Seek: replace the ack state; outstanding leases are dropped, everything re-read. */
+  /** Seek: replace the ack state of owned partitions; outstanding leases are dropped, everything re-read. */
   async resetTo(state: Map<number, { floor: bigint; acked: Set<bigint> }>): Promise<void> {
     this.#gen++;
+    this.#seekApplied = this.cfg.seekEpoch ?? 0;
     for (const [k, l] of [...this.leases]) {
       this.#endLease(k);
       void l;
@@ -590,10 +671,9 @@ export class SubscriptionRuntime {
     this.#ready = [];
     this.#readyHead = 0;
     this.#redeliver = [];
-    this.#attempts.clear();
     for (const [p, s] of this.parts) {
       const st = state.get(p) ?? { floor: s.floor, acked: new Set<bigint>() };
-      this.parts.set(p, { floor: st.floor, acked: new Set(st.acked), next: st.floor });
+      this.parts.set(p, { floor: st.floor, acked: new Set(st.acked), next: st.floor, attempts: new Map(), epoch: s.epoch });
       this.#dirty.add(p);
     }
     await this.persist();
@@ -604,19 +684,13 @@ export class SubscriptionRuntime {
     return this.#ready.length - this.#readyHead + this.#redeliver.length + this.leases.size + this.#forwarding;
   }
 
-  async close(): Promise<void> {
+  async close(persist = true): Promise<void> {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     for (const w of this.#pulls.splice(0)) w.resolve([]);
     this.poke();
     await this.#loop?.catch(() => {});
     await this.#reader?.close();
-    await this.persist().catch(() => {});
-  }
-
-  /** Delete: like close, and its stored state goes too. */
-  async destroy(): Promise<void> {
-    await this.close();
-    await Promise.all([...this.parts.keys()].map((p) => this.#store.put(`ack/${this.cfg.name}/${p}`, null)));
+    if (persist) await this.persist().catch(() => {});
   }
 }
