@@ -52,7 +52,7 @@ describe('record batches under fuzzing', () => {
         assert.equal(r.offset, (c.opts.baseOffset ?? 0n) + BigInt(i));
         assert.equal(r.timestamp, c.opts.logAppendTime ? BigInt(c.opts.now!) : want.timestamp);
       });
-    }, { share: 0.05, fixedRuns: 500 });
+    }, { share: 0.04, fixedRuns: 500 });
     t.diagnostic(describeReport(report));
   });
 
@@ -61,7 +61,7 @@ describe('record batches under fuzzing', () => {
     const report = fuzz('attacked record batches', cases, ([c, a, second]) => {
       const attacked = attack(build(c), a);
       parsesSafely(second ? Buffer.concat([attacked, build(second)]) : attacked);
-    }, { share: 0.2, fixedRuns: 3000 });
+    }, { share: 0.27, fixedRuns: 3000 });
     t.diagnostic(describeReport(report));
   });
 

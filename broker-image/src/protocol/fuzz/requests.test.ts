@@ -36,7 +36,7 @@ describe('request decoders under fuzzing', () => {
       const { header, body } = decodeRequest(frame);
       assert.deepEqual(header, { apiKey: c.api.apiKey, apiVersion: c.version, correlationId: c.correlationId, clientId: c.clientId });
       assert.deepEqual(body, expectedDecode(c.api.request, c.version, c.body));
-    }, { share: 0.2, fixedRuns: Math.max(2000, pairs.length * 10) });
+    }, { share: 0.15, fixedRuns: Math.max(2000, pairs.length * 10) });
     t.diagnostic(describeReport(report));
   });
 
@@ -49,7 +49,7 @@ describe('request decoders under fuzzing', () => {
       const out = decodeResponse(p.api.apiKey, p.version, frame);
       assert.equal(out.correlationId, correlationId);
       assert.deepEqual(out.body, expectedDecode(p.api.response, p.version, body));
-    }, { share: 0.1, fixedRuns: 1000 });
+    }, { share: 0.05, fixedRuns: 1000 });
     t.diagnostic(describeReport(report));
   });
 
@@ -60,7 +60,7 @@ describe('request decoders under fuzzing', () => {
     );
     const report = fuzz('mutated request frames', fc.tuple(seeds, mutationsArb(targets.length, donors.length)), ([frame, muts]) => {
       decodesSafely(applyMutations(frame, muts, { targets, donors }));
-    }, { share: 0.45, fixedRuns: 5000 });
+    }, { share: 0.3, fixedRuns: 5000 });
     t.diagnostic(describeReport(report));
   });
 
@@ -74,7 +74,7 @@ describe('request decoders under fuzzing', () => {
       if (compileMessage(p.api.request, p.version).flexible) w.uvarint(0);
       return Buffer.concat([w.finish(), body]);
     });
-    const report = fuzz('random request bodies', frames, decodesSafely, { share: 0.25, fixedRuns: 3000 });
+    const report = fuzz('random request bodies', frames, decodesSafely, { share: 0.15, fixedRuns: 3000 });
     t.diagnostic(describeReport(report));
   });
 

@@ -5,10 +5,10 @@
 // the header's api key/version, an UnsupportedRequestError).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ProtocolError, UnsupportedRequestError } from './codec.ts';
-import { apis, coreApis } from './messages/index.ts';
-import { versionBounds } from './schema/versions.ts';
-import { sampleBody } from './testing/samples.ts';
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, ProtocolError, UnsupportedRequestError } from '../codec.ts';
+import { apis, coreApis } from '../messages/index.ts';
+import { versionBounds } from '../schema/versions.ts';
+import { sampleBody } from '../testing/samples.ts';
 
 /** Small deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
