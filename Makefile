@@ -47,6 +47,15 @@ test-unit: npm-deps
 test-clients: deps
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_CLIENTS)
 
+## fuzz: the decoder and record-batch fuzzers (broker-image/src/protocol/fuzz) for 2/3 of FUZZ_SECONDS
+## (default 600), then mutated frames at a real broker (test/clients/fuzz-wire.test.ts) for the rest;
+## prints the inputs run per target. make test runs the same files briefly (20 s, and 10 s on the wire).
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz
+fuzz: deps
+	FUZZ_SECONDS=$$(( $(FUZZ_SECONDS) * 2 / 3 )) $(NODE) --test --test-concurrency=1 --test-reporter=spec $(sort $(wildcard broker-image/src/protocol/fuzz/*.test.ts))
+	FUZZ_WIRE_SECONDS=$$(( $(FUZZ_SECONDS) / 3 )) $(NODE) --test --test-reporter=spec test/clients/fuzz-wire.test.ts
+
 ## test-emulator: the emulator's front-ends with the official SDKs, over a real broker (and kinesis-mock side by side).
 test-emulator: npm-deps
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_EMULATOR)
