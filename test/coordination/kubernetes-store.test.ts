@@ -4,13 +4,13 @@
 // one namespace, and the RBAC a broker's service account needs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as k8s from '../cluster/cluster.ts';
 import { KubernetesStore } from '../../broker-image/src/cluster/store/kubernetes-store.ts';
 import { openCoordinationStore } from '../../broker-image/src/cluster/store/open-store.ts';
-import { storeContract, Snapshots } from '../../broker-image/src/cluster/store/store-contract.ts';
+import { storeContract, Snapshots, eventually } from '../../broker-image/src/cluster/store/store-contract.ts';
 
 const NS = 'coordination';
 let cluster: k8s.Cluster;
@@ -25,6 +25,41 @@ storeContract({
   leasesLapse: true,
   ttlMs: 2_000,
   open: (space) => KubernetesStore.open({ kubeconfig: cluster.kubeconfig, namespace: NS, namePrefix: space }),
+});
+
+/** Pid of a control-plane process of the test cluster (up.sh's `DIR/pids`: "name pid" lines). */
+async function pidOf(name: string): Promise<number> {
+  const line = (await readFile(join(cluster.dir, 'pids'), 'utf8')).split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`no ${name} in ${cluster.dir}/pids`);
+  return Number(line.split(' ')[1]);
+}
+
+test('a lease reports lost when the apiserver does not answer for longer than its TTL; watches carry on after', async (t) => {
+  const holder = await KubernetesStore.open({ kubeconfig: cluster.kubeconfig, namespace: NS, namePrefix: 'paused', requestTimeoutMs: 1_000 });
+  const reader = await KubernetesStore.open({ kubeconfig: cluster.kubeconfig, namespace: NS, namePrefix: 'paused' });
+  t.after(async () => { await holder.close(); await reader.close(); });
+  const seen = new Snapshots();
+  const watch = await reader.watch('', seen.onSnapshot);
+  t.after(() => watch.close());
+  const lease = await holder.grantLease(2_000);
+  await holder.put('brokers/1', 'me', { lease });
+  await seen.until('brokers/1', (s) => s.has('brokers/1'));
+
+  // SIGSTOP: the apiserver keeps its connections but answers nothing, like a partition.
+  const apiserver = await pidOf('kube-apiserver');
+  process.kill(apiserver, 'SIGSTOP');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([lease.lost, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('lost never resolved')), 30_000); })]);
+  } finally {
+    clearTimeout(timer);
+    process.kill(apiserver, 'SIGCONT');
+  }
+  // A renewal sent before the holder gave up may be applied on resume and keep the key one TTL longer.
+  await eventually('brokers/1 to lapse', async () => (await reader.get('brokers/1')) === null);
+  await reader.put('topics/after', 'x');
+  const last = await seen.until('topics/after without brokers/1', (s) => s.get('topics/after')?.value === 'x' && !s.has('brokers/1'));
+  assert.deepEqual([...last.keys()], ['topics/after']);
 });
 
 /** A kubeconfig for a service account of NS bound to a Role with `rules`, its namespace in the context. */

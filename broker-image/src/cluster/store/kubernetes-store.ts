@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
   ApiException, CoordinationV1Api, CoreV1Api, KubeConfig, V1MicroTime, Watch as KubeWatchClient,
-  type V1ConfigMap, type V1Lease,
+  Observable, type V1ConfigMap, type V1Lease,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CasConflictError, putOptions, type CoordinationStore, type Lease, type PutOptions, type VersionedValue, type Watch } from './coordination-store.ts';
@@ -26,6 +26,8 @@ export interface KubernetesStoreOptions {
   /** Path of a kubeconfig. Default: the in-cluster service account, else `KUBECONFIG` / `~/.kube/config`. */
   kubeconfig?: string;
   logger?: Logger;
+  /** Deadline of one request (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
 const STORE_LABEL = 'tributary.dev/store';
@@ -35,6 +37,7 @@ const VALUE = 'tributary.dev/value';
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 type Kind = 'ConfigMap' | 'Lease';
+type CallOptions = Parameters<CoreV1Api['readNamespacedConfigMap']>[1];
 type KubeObject = V1ConfigMap | V1Lease;
 
 /** A key as one object says it is. */
@@ -304,6 +307,9 @@ export class KubernetesStore implements CoordinationStore {
   private readonly core: CoreV1Api;
   private readonly coordination: CoordinationV1Api;
   private readonly identity = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly requestTimeoutMs: number;
+  /** Per-call options of the API clients: a deadline on each request (they have none of their own). */
+  private readonly deadline: CallOptions;
 
   private constructor(kc: KubeConfig, namespace: string, opts: KubernetesStoreOptions) {
     this.logger = opts.logger;
@@ -313,6 +319,22 @@ export class KubernetesStore implements CoordinationStore {
     this.core = kc.makeApiClient(CoreV1Api);
     this.coordination = kc.makeApiClient(CoordinationV1Api);
     this.watcher = new KubeWatchClient(kc);
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.deadline = this.deadlineOf(this.requestTimeoutMs);
+  }
+
+  private deadlineOf(ms: number): CallOptions {
+    const timeoutMs = Math.min(ms, this.requestTimeoutMs);
+    return {
+      middleware: [{
+        pre: (ctx) => {
+          ctx.setSignal(AbortSignal.timeout(timeoutMs));
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (res) => new Observable(Promise.resolve(res)),
+      }],
+      middlewareMergeStrategy: 'append',
+    };
   }
 
   /** Loads the configuration and checks that the store's objects can be listed (a clear error if not). */
@@ -360,7 +382,7 @@ export class KubernetesStore implements CoordinationStore {
 
   async listObjects(kind: Kind): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     const params = { namespace: this.namespace, labelSelector: this.selector };
-    const list = kind === 'ConfigMap' ? await this.core.listNamespacedConfigMap(params) : await this.coordination.listNamespacedLease(params);
+    const list = kind === 'ConfigMap' ? await this.core.listNamespacedConfigMap(params, this.deadline) : await this.coordination.listNamespacedLease(params, this.deadline);
     return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
@@ -370,8 +392,8 @@ export class KubernetesStore implements CoordinationStore {
       throw err;
     };
     const [cm, lease] = await Promise.all([
-      this.core.readNamespacedConfigMap({ name, namespace: this.namespace }).catch(missing),
-      this.coordination.readNamespacedLease({ name, namespace: this.namespace }).catch(missing),
+      this.core.readNamespacedConfigMap({ name, namespace: this.namespace }, this.deadline).catch(missing),
+      this.coordination.readNamespacedLease({ name, namespace: this.namespace }, this.deadline).catch(missing),
     ]);
     return { cm, lease };
   }
@@ -433,22 +455,22 @@ export class KubernetesStore implements CoordinationStore {
             },
           };
           const written = leaseObject
-            ? await this.coordination.replaceNamespacedLease({ name, namespace: this.namespace, body })
-            : await this.coordination.createNamespacedLease({ namespace: this.namespace, body });
+            ? await this.coordination.replaceNamespacedLease({ name, namespace: this.namespace, body }, this.deadline)
+            : await this.coordination.createNamespacedLease({ namespace: this.namespace, body }, this.deadline);
           for (const other of this.leases) if (other !== held) other.held.delete(name);
           held.held.set(name, written);
         } else {
           if (leaseObject) {
             // A lapsed Lease of this key: it goes, the key becomes a ConfigMap.
-            await this.coordination.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions: { resourceVersion: leaseObject.metadata!.resourceVersion! } } });
+            await this.coordination.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions: { resourceVersion: leaseObject.metadata!.resourceVersion! } } }, this.deadline);
           }
           const body: V1ConfigMap = {
             apiVersion: 'v1', kind: 'ConfigMap',
             metadata: this.metadata(name, key, version, {}, cm?.metadata?.resourceVersion),
             data: { value },
           };
-          if (cm) await this.core.replaceNamespacedConfigMap({ name, namespace: this.namespace, body });
-          else await this.core.createNamespacedConfigMap({ namespace: this.namespace, body });
+          if (cm) await this.core.replaceNamespacedConfigMap({ name, namespace: this.namespace, body }, this.deadline);
+          else await this.core.createNamespacedConfigMap({ namespace: this.namespace, body }, this.deadline);
         }
         return version;
       } catch (err) {
@@ -473,8 +495,8 @@ export class KubernetesStore implements CoordinationStore {
       if (!target) return;
       const preconditions = { resourceVersion: target.metadata!.resourceVersion! };
       try {
-        if (cm) await this.core.deleteNamespacedConfigMap({ name, namespace: this.namespace, body: { preconditions } });
-        else await this.coordination.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions } });
+        if (cm) await this.core.deleteNamespacedConfigMap({ name, namespace: this.namespace, body: { preconditions } }, this.deadline);
+        else await this.coordination.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions } }, this.deadline);
         for (const l of this.leases) l.held.delete(name);
         return;
       } catch (err) {
@@ -502,7 +524,7 @@ export class KubernetesStore implements CoordinationStore {
       if (!known) return;
       const body: V1Lease = { ...known, spec: { ...known.spec, renewTime: new V1MicroTime(renewedAt) } };
       try {
-        lease.held.set(name, await this.coordination.replaceNamespacedLease({ name, namespace: this.namespace, body }));
+        lease.held.set(name, await this.coordination.replaceNamespacedLease({ name, namespace: this.namespace, body }, this.deadlineOf(lease.ttlMs)));
         return;
       } catch (err) {
         const status = httpStatus(err);
@@ -511,7 +533,7 @@ export class KubernetesStore implements CoordinationStore {
         // Written since (our own put, or a new holder): renew on top of the current object if still ours.
         let current: V1Lease;
         try {
-          current = await this.coordination.readNamespacedLease({ name, namespace: this.namespace });
+          current = await this.coordination.readNamespacedLease({ name, namespace: this.namespace }, this.deadline);
         } catch (readErr) {
           if (httpStatus(readErr) === 404) return void lease.held.delete(name);
           throw readErr;
@@ -528,14 +550,14 @@ export class KubernetesStore implements CoordinationStore {
     for (let attempt = 0; attempt < 3; attempt++) {
       let current: V1Lease;
       try {
-        current = await this.coordination.readNamespacedLease({ name, namespace: this.namespace });
+        current = await this.coordination.readNamespacedLease({ name, namespace: this.namespace }, this.deadline);
       } catch (err) {
         if (httpStatus(err) === 404) return;
         throw err;
       }
       if (current.spec?.holderIdentity !== lease.identity) return;
       try {
-        await this.coordination.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions: { resourceVersion: current.metadata!.resourceVersion! } } });
+        await this.coordination.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions: { resourceVersion: current.metadata!.resourceVersion! } } }, this.deadline);
         return;
       } catch (err) {
         const status = httpStatus(err);
