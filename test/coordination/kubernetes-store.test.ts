@@ -62,6 +62,29 @@ test('a lease reports lost when the apiserver does not answer for longer than it
   assert.deepEqual([...last.keys()], ['topics/after']);
 });
 
+test('a lease whose key another holder takes reports lost at its next renewal', async (t) => {
+  const [a, b] = [
+    await KubernetesStore.open({ kubeconfig: cluster.kubeconfig, namespace: NS, namePrefix: 'taken' }),
+    await KubernetesStore.open({ kubeconfig: cluster.kubeconfig, namespace: NS, namePrefix: 'taken' }),
+  ];
+  t.after(async () => { await a.close(); await b.close(); });
+  const la = await a.grantLease(2_000);
+  await a.put('controller', 'a', { lease: la, expectedVersion: 0 });
+  const lb = await b.grantLease(2_000);
+  await b.put('controller', 'b', { lease: lb }); // unconditional: b now holds it
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([la.lost, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('lost never resolved')), 30_000); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.equal((await a.get('controller'))?.value, 'b');
+  await la.revoke(); // deletes nothing of b's
+  assert.equal((await a.get('controller'))?.value, 'b');
+  await lb.revoke();
+  assert.equal(await a.get('controller'), null);
+});
+
 /** A kubeconfig for a service account of NS bound to a Role with `rules`, its namespace in the context. */
 async function serviceAccountKubeconfig(name: string, rules: object[]): Promise<string> {
   const kube = cluster.kube;

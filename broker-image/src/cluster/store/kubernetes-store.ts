@@ -125,8 +125,12 @@ class KubeLease implements Lease {
     this.renewing = true;
     const startedAt = Date.now();
     try {
-      await Promise.all([...this.held.keys()].map((name) => this.store.renewLeaseObject(this, name, startedAt)));
+      const takenBy = await Promise.all([...this.held.keys()].map((name) => this.store.renewLeaseObject(this, name, startedAt)));
       if (this.ended) return;
+      // Someone else holds one of our keys now (with clocks out of step, a reader may think
+      // we lapsed): this holder must stop acting on it, as after any loss.
+      const other = takenBy.find((h) => h !== undefined);
+      if (other !== undefined) return this.lose(`a key was taken over by ${other}`);
       this.aliveUntil = Math.max(this.aliveUntil, startedAt + this.ttlMs);
       this.armExpiry();
     } catch (err) {
@@ -517,15 +521,18 @@ export class KubernetesStore implements CoordinationStore {
     return lease;
   }
 
-  /** Sets renewTime on one held Lease object; forgets it if someone else now holds it or it is gone. */
-  async renewLeaseObject(lease: KubeLease, name: string, renewedAt: number): Promise<void> {
+  /**
+   * Sets renewTime on one held Lease object. Forgets a deleted one; returns the
+   * new holder of one taken over by someone else.
+   */
+  async renewLeaseObject(lease: KubeLease, name: string, renewedAt: number): Promise<string | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const known = lease.held.get(name);
-      if (!known) return;
+      if (!known) return undefined;
       const body: V1Lease = { ...known, spec: { ...known.spec, renewTime: new V1MicroTime(renewedAt) } };
       try {
         lease.held.set(name, await this.coordination.replaceNamespacedLease({ name, namespace: this.namespace, body }, this.deadlineOf(lease.ttlMs)));
-        return;
+        return undefined;
       } catch (err) {
         const status = httpStatus(err);
         if (status === 404) return void lease.held.delete(name);
@@ -538,7 +545,10 @@ export class KubernetesStore implements CoordinationStore {
           if (httpStatus(readErr) === 404) return void lease.held.delete(name);
           throw readErr;
         }
-        if (current.spec?.holderIdentity !== lease.identity) return void lease.held.delete(name);
+        if (current.spec?.holderIdentity !== lease.identity) {
+          lease.held.delete(name);
+          return current.spec?.holderIdentity ?? '(nobody)';
+        }
         if (lease.held.has(name)) lease.held.set(name, current);
       }
     }
