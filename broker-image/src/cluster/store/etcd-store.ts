@@ -108,15 +108,16 @@ class EtcdWatch implements Watch {
   async start(): Promise<void> {
     const { snapshot, revision } = await this.store.range(this.prefix);
     this.onSnapshot(snapshot);
-    await this.watchFrom(revision + 1);
+    this.watchFrom(revision + 1);
   }
 
-  private async watchFrom(revision: number): Promise<void> {
-    const watcher = await this.store.ns.watch().prefix(this.prefix).startRevision(String(revision)).create();
-    if (this.closed) {
-      void watcher.cancel();
-      return;
-    }
+  /**
+   * Attaches an etcd watch from `revision` without waiting for etcd to confirm it
+   * (an etcd that went away again would hold it up): no event is missed, as it
+   * starts at that revision whenever it connects.
+   */
+  private watchFrom(revision: number): void {
+    const watcher = this.store.ns.watch().prefix(this.prefix).startRevision(String(revision)).watcher();
     this.watcher = watcher;
     let disconnected = false;
     watcher.on('data', () => this.schedule());
@@ -158,7 +159,7 @@ class EtcdWatch implements Watch {
         const { snapshot, revision } = await this.store.range(this.prefix);
         if (this.closed) return;
         this.onSnapshot(snapshot);
-        if (!this.watcher) await this.watchFrom(revision + 1);
+        if (!this.watcher) this.watchFrom(revision + 1);
       } while (this.refreshAgain && !this.closed);
       this.retryDelayMs = 100;
     } catch (err) {
