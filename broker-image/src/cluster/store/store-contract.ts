@@ -120,6 +120,28 @@ export function storeContract(target: ContractTarget): void {
     assert.equal((await b.get('topics/json'))?.value, json);
   });
 
+  test('concurrent writers: read-modify-write with CAS loses no update; unconditional puts all land', async (t) => {
+    const stores = await clients(t, 3);
+    const perClient = 5;
+    await Promise.all(stores.map(async (st) => {
+      for (let i = 0; i < perClient; i++) {
+        for (;;) {
+          const cur = await st.get('counter');
+          try {
+            await st.put('counter', String(Number(cur?.value ?? 0) + 1), cur?.version ?? 0);
+            break;
+          } catch (err) {
+            if (!(err instanceof CasConflictError)) throw err;
+          }
+        }
+      }
+    }));
+    assert.equal((await stores[0].get('counter'))?.value, String(stores.length * perClient));
+    const versions = await Promise.all(stores.flatMap((st, c) => [0, 1, 2].map((i) => st.put('blind', `${c}.${i}`))));
+    assert.deepEqual(versions.sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9], 'every write gets its own next version');
+    assert.equal((await stores[1].get('blind'))?.version, 9);
+  });
+
   test('delete: with the current version, conflicts with another; deleting an absent key is a no-op', async (t) => {
     const [a, b] = await clients(t, 2);
     const v = await a.put('brokers/7', 'x');
