@@ -1,7 +1,7 @@
 // The properties every hostile input must satisfy, shared by the fuzz targets
 // and the regression replays.
 import assert from 'node:assert/strict';
-import { decodeRequest, ProtocolError, UnsupportedRequestError } from '../codec.ts';
+import { decodeRequest, decodeResponse, ProtocolError, UnsupportedRequestError } from '../codec.ts';
 import { ErrorCode, KafkaError } from '../errors.ts';
 import { validateRecords } from '../../records/batch.ts';
 import { decodeRecords } from '../../records/record.ts';
@@ -39,6 +39,23 @@ export function decodesSafely(frame: Buffer): void {
   // uuids are 16-byte copies: allow for them, nothing else may exceed the frame.
   assert.ok(elements <= frame.length, `${elements} array elements decoded from a ${frame.length}-byte frame (${frame.toString('hex')})`);
   assert.ok(bytes <= frame.length * 16, `${bytes} bytes decoded from a ${frame.length}-byte frame (${frame.toString('hex')})`);
+}
+
+/**
+ * The same for a response frame read by the broker's own client (replication, the CLI):
+ * a peer is not trusted either.
+ */
+export function responseDecodesSafely(apiKey: number, apiVersion: number, frame: Buffer): void {
+  let decoded: unknown;
+  try {
+    decoded = withAllocationLimit(Math.max(frame.length, 16), () => decodeResponse(apiKey, apiVersion, frame)).value;
+  } catch (err) {
+    if (err instanceof ProtocolError) return;
+    const why = err instanceof AllocationTooLarge ? err.message : `${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`;
+    assert.fail(`decodeResponse(${apiKey}, ${apiVersion}, ${frame.toString('hex')}) threw ${why}`);
+  }
+  const { elements } = footprint((decoded as { body: unknown }).body);
+  assert.ok(elements <= frame.length, `${elements} array elements decoded from a ${frame.length}-byte response`);
 }
 
 /** Decompression cap for the fuzz runs (the broker's default is 64 MiB). */

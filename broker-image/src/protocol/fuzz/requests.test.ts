@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { decodeRequest, decodeResponse, encodeResponse } from '../codec.ts';
+import { FrameDecoder, FrameTooLargeError } from '../framing.ts';
 import { ErrorCode } from '../errors.ts';
 import { expectedDecode } from '../testing/samples.ts';
 import { compileMessage } from '../schema/codec.ts';
@@ -22,7 +23,7 @@ import { apiVersions, bodyArb, requestArb, requestFrame } from './arbitraries.ts
 import { describeReport, fuzz } from './budget.ts';
 import { capturedFrames } from './corpus.ts';
 import { applyMutations, mutationsArb } from './mutate.ts';
-import { decodesSafely } from './properties.ts';
+import { decodesSafely, responseDecodesSafely } from './properties.ts';
 
 const pairs = apiVersions();
 const targets = pairs.map((p) => ({ apiKey: p.api.apiKey, version: p.version }));
@@ -36,7 +37,7 @@ describe('request decoders under fuzzing', () => {
       const { header, body } = decodeRequest(frame);
       assert.deepEqual(header, { apiKey: c.api.apiKey, apiVersion: c.version, correlationId: c.correlationId, clientId: c.clientId });
       assert.deepEqual(body, expectedDecode(c.api.request, c.version, c.body));
-    }, { share: 0.15, fixedRuns: Math.max(2000, pairs.length * 10) });
+    }, { share: 0.1, fixedRuns: Math.max(2000, pairs.length * 10) });
     t.diagnostic(describeReport(report));
   });
 
@@ -60,7 +61,43 @@ describe('request decoders under fuzzing', () => {
     );
     const report = fuzz('mutated request frames', fc.tuple(seeds, mutationsArb(targets.length, donors.length)), ([frame, muts]) => {
       decodesSafely(applyMutations(frame, muts, { targets, donors }));
-    }, { share: 0.3, fixedRuns: 5000 });
+    }, { share: 0.27, fixedRuns: 5000 });
+    t.diagnostic(describeReport(report));
+  });
+
+  test('mutated response frames: the broker\'s own client reads a value or a ProtocolError', (t) => {
+    const responses = fc.constantFrom(...pairs).chain((p) => fc.tuple(fc.constant(p), bodyArb(p.api.response, p.version), mutationsArb(0, donors.length)));
+    const report = fuzz('mutated response frames', responses, ([p, body, muts]) => {
+      const frame = encodeResponse(p.api.apiKey, p.version, 1, body).subarray(4);
+      responseDecodesSafely(p.api.apiKey, p.version, applyMutations(frame, muts, { donors }));
+    }, { share: 0.05, fixedRuns: 2000 });
+    t.diagnostic(describeReport(report));
+  });
+
+  test('any byte stream cut anywhere: FrameDecoder gives back the frames sent, or FrameTooLargeError', (t) => {
+    const stream = fc.tuple(
+      fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)), fc.constantFrom(...donors)), { maxLength: 6 }),
+      fc.option(fc.uint8Array({ minLength: 1, maxLength: 12 }).map((a) => Buffer.from(a)), { nil: null }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+    );
+    const report = fuzz('frame decoder', stream, ([frames, garbage, cuts]) => {
+      const whole = Buffer.concat([...frames.map((f) => { const s = Buffer.alloc(4); s.writeInt32BE(f.length); return Buffer.concat([s, f]); }), garbage ?? Buffer.alloc(0)]);
+      const positions = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+      const decoder = new FrameDecoder(1 << 20);
+      const out: Buffer[] = [];
+      let from = 0;
+      try {
+        for (const at of [...positions, whole.length]) {
+          out.push(...decoder.push(whole.subarray(from, at)));
+          from = at;
+        }
+      } catch (err) {
+        assert.ok(err instanceof FrameTooLargeError && garbage !== null, `${(err as Error).message} on ${whole.toString('hex')}`);
+        return;
+      }
+      assert.deepEqual(out.slice(0, frames.length), frames);
+      assert.ok(decoder.pending <= (garbage?.length ?? 0), `${decoder.pending} bytes pending`);
+    }, { share: 0.03, fixedRuns: 2000 });
     t.diagnostic(describeReport(report));
   });
 
