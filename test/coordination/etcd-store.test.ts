@@ -3,6 +3,7 @@
 // restart, and `lost` when etcd stays away longer than the TTL.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { EtcdStore } from '../../broker-image/src/cluster/store/etcd-store.ts';
 import { openCoordinationStore } from '../../broker-image/src/cluster/store/open-store.ts';
 import { storeContract, Snapshots, eventually } from '../../broker-image/src/cluster/store/store-contract.ts';
@@ -53,6 +54,24 @@ test('a lease reports lost when etcd is away for longer than its TTL', async (t)
   t.after(() => other.close());
   // etcd extends leases across its own restart; with nobody renewing, the key still lapses.
   await eventually('brokers/1 to lapse', async () => (await other.get('brokers/1')) === null);
+});
+
+test('with one of its endpoints down, the store works through the other', async (t) => {
+  const dead = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+  const store = await EtcdStore.open({ endpoints: [`http://127.0.0.1:${dead}`, etcd.endpoint], prefix: '/two-endpoints/' });
+  t.after(() => store.close());
+  let v = 0;
+  for (let i = 0; i < 20; i++) v = await store.put('k', String(i), v);
+  assert.deepEqual(await store.get('k'), { value: '19', version: 20 });
+  const lease = await store.grantLease(2_000);
+  await store.put('leased', 'x', { lease });
+  await lease.revoke();
+  assert.equal(await store.get('leased'), null);
 });
 
 test('opening with an unreachable endpoint fails with an error naming it', async () => {
