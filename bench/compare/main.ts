@@ -35,6 +35,8 @@ const HELP = `usage: node bench/compare/main.ts [options]   (or: tributary compa
   --perf-tools on|off    also run tributary producer-perf-test / consumer-perf-test (default on)
   --batch N              records per produce/publish/PutRecords call (default 500)
   --inflight N           calls in flight per Kafka/Pub/Sub producer (default 4)
+  --kinesis-read MODE    get (GetRecords loops) | subscribe (SubscribeToShard, enhanced fan-out; kinesis-mock
+                         always uses get: its HTTP/2 breaks under the SDK) (default get)
   --poll-ms N            Kinesis pause after an empty GetRecords (default 50)
   --idle-ms N            give up on missing records after N ms without progress (default 30000)
   --seed N               key sequence seed (default 1)
@@ -49,7 +51,7 @@ const { values: a } = parseArgs({
     producers: { type: 'string' }, consumers: { type: 'string' }, partitions: { type: 'string' },
     paths: { type: 'string' }, peers: { type: 'string' }, 'peer-records': { type: 'string' },
     ordering: { type: 'string' }, restart: { type: 'boolean' }, 'perf-tools': { type: 'string' },
-    batch: { type: 'string' }, inflight: { type: 'string' }, 'poll-ms': { type: 'string' }, 'idle-ms': { type: 'string' },
+    batch: { type: 'string' }, 'kinesis-read': { type: 'string' }, inflight: { type: 'string' }, 'poll-ms': { type: 'string' }, 'idle-ms': { type: 'string' },
     seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
 });
@@ -101,6 +103,7 @@ const perfTools = choice(a['perf-tools'], 'perf-tools', ['on', 'off'] as const, 
 const outDir = resolve(a.out ?? join(REPO_ROOT, 'bench', 'compare', 'out'));
 const idleMs = num(a['idle-ms'], 'idle-ms', 30_000);
 const pollMs = num(a['poll-ms'], 'poll-ms', 50);
+const kinesisRead = choice(a['kinesis-read'], 'kinesis-read', ['get', 'subscribe'] as const, 'get');
 
 const t0 = performance.now();
 const log = (s: string) => process.stderr.write(`[compare +${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
@@ -162,13 +165,13 @@ try {
       } else if (peers !== 'off') skipped.push("Pub/Sub · Google's emulator: gcloud not found");
     }
     if (p === 'kinesis') {
-      await attempt('Kinesis · Tributary', () => runKinesis(emu.kinesisPort, 'Tributary', workload, { ...driver(records), http1: false, pollMs, midway: restartBroker }));
+      await attempt('Kinesis · Tributary', () => runKinesis(emu.kinesisPort, 'Tributary', workload, { ...driver(records), http1: false, pollMs, read: kinesisRead, midway: restartBroker }));
       if (wantMock) {
         await attempt('Kinesis · kinesis-mock', async () => {
           const m = await startKinesisMock();
           try {
             // Its cleartext HTTP/2 breaks under the v3 SDK's PutRecords: HTTP/1.1 for it.
-            return await runKinesis(m.port, 'kinesis-mock', peerWorkload, { ...driver(peerRecords), http1: true, pollMs });
+            return await runKinesis(m.port, 'kinesis-mock', peerWorkload, { ...driver(peerRecords), http1: true, pollMs, read: 'get' });
           } finally {
             await m.stop();
           }
@@ -193,6 +196,7 @@ try {
 const options: Record<string, string | number | boolean> = {};
 if (a.restart) options.restart = true;
 if (!ordering) options['pubsub ordering keys'] = 'off';
+if (kinesisRead !== 'get') options['kinesis read'] = kinesisRead;
 if (peerRecords !== records && (wantGoogle || wantMock)) options['peer records'] = peerRecords;
 const report: Report = {
   startedAt, seconds: (performance.now() - t0) / 1000,

@@ -2,17 +2,17 @@
 // request in flight per producer (AWS orders records per shard by arrival, and a
 // producer owns its keys, so each key's records arrive in order); records a
 // PutRecords answer marks failed are sent again (which AWS says can reorder and
-// duplicate). One GetRecords loop per shard from TRIM_HORIZON, pausing `pollMs` when
-// a shard has nothing new, as a KCL worker does between reads.
+// duplicate). Shards are read from TRIM_HORIZON by GetRecords loops or SubscribeToShard
+// streams (kinesis-readers.ts).
 import {
-  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand,
-  KinesisClient, ListShardsCommand, PutRecordsCommand, type PutRecordsRequestEntry,
+  CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DeliveryCheck } from '../check.ts';
 import { resultFrom, type PathResult } from '../result.ts';
 import { decodeRecord, encodeRecord, pace, type Workload } from '../workload.ts';
 import { chunked, uniqueName, type DriverOptions } from './options.ts';
+import { pollShards, subscribeShards, type KinesisRead, type ShardReaders } from './kinesis-readers.ts';
 
 export function kinesisClient(port: number, http1: boolean): KinesisClient {
   return new KinesisClient({
@@ -25,43 +25,31 @@ export function kinesisClient(port: number, http1: boolean): KinesisClient {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runKinesis(port: number, server: string, w: Workload, o: DriverOptions & { http1: boolean; pollMs: number }): Promise<PathResult> {
+export async function runKinesis(port: number, server: string, w: Workload, o: DriverOptions & { http1: boolean; pollMs: number; read: KinesisRead }): Promise<PathResult> {
   const { spec } = w;
   const k = kinesisClient(port, o.http1);
   const name = uniqueName('compare-kinesis');
   const check = new DeliveryCheck(w.keyOf, spec.keys);
-  let stopReading = false;
-  let readers: Promise<void> = Promise.resolve();
+  let readers: ShardReaders | null = null;
   try {
     await k.send(new CreateStreamCommand({ StreamName: name, ShardCount: spec.partitions }));
+    let streamArn = '';
     for (let i = 0; ; i++) {
       const s = await k.send(new DescribeStreamSummaryCommand({ StreamName: name })).catch(() => null);
+      streamArn = s?.StreamDescriptionSummary?.StreamARN ?? '';
       if (s?.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
       if (i > 600) throw new Error(`stream ${name} not ACTIVE after 30 s`);
       await sleep(50);
     }
     const shards = (await k.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];
-    let readErrors = 0;
-    readers = Promise.all(shards.map(async (sh) => {
-      let it = (await k.send(new GetShardIteratorCommand({ StreamName: name, ShardId: sh.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-      while (it && !stopReading) {
-        let r;
-        try {
-          r = await k.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
-        } catch (err) {
-          if (++readErrors > 100) throw err;
-          await sleep(200);
-          continue;
-        }
-        const now = performance.now();
-        for (const rec of r.Records ?? []) {
-          const d = decodeRecord(rec.Data!);
-          check.deliver(d.id, d.key, d.sentAt, now);
-        }
-        it = r.NextShardIterator;
-        if ((r.Records ?? []).length === 0) await sleep(o.pollMs);
-      }
-    })).then(() => undefined);
+    const deliver = (data: Uint8Array, now: number) => {
+      const d = decodeRecord(data);
+      check.deliver(d.id, d.key, d.sentAt, now);
+    };
+    readers = o.read === 'subscribe'
+      ? await subscribeShards(k, streamArn, shards, deliver)
+      : pollShards(k, name, shards, o.pollMs, deliver);
+    readers.done.catch(() => {});
 
     const perProducerRate = spec.rate / spec.producers;
     let acked = 0;
@@ -91,17 +79,18 @@ export async function runKinesis(port: number, server: string, w: Workload, o: D
         await o.midway();
       }
     }))).then(() => performance.now());
-    readers.catch(() => {});
     const endedAt = await produced;
     o.log(`kinesis (${server}): put ${acked} in ${((endedAt - startedAt) / 1000).toFixed(1)} s`);
-    await check.wait(Promise.race([produced, readers]), o.idleMs, o.deadlineMs);
+    await check.wait(Promise.race([produced, readers.done]), o.idleMs, o.deadlineMs);
     return resultFrom({
       api: 'kinesis', server, client: '@aws-sdk/client-kinesis', orderPromised: true,
-      notes: [`${spec.producers} producers, PutRecords of ≤ ${Math.min(o.batch, 500)}, one in flight each; GetRecords per shard (${shards.length} shards), ${o.pollMs} ms pause when empty`],
+      notes: [`${spec.producers} producers, PutRecords of ≤ ${Math.min(o.batch, 500)}, one in flight each; ${o.read === 'subscribe'
+        ? `SubscribeToShard (enhanced fan-out) per shard (${shards.length} shards)`
+        : `GetRecords per shard (${shards.length} shards), ${o.pollMs} ms pause when empty`}`],
     }, check, { startedAt, endedAt, acked, failures: 0, resent });
   } finally {
-    stopReading = true;
-    await readers.catch(() => {});
+    readers?.stop();
+    await readers?.done.catch(() => {});
     await k.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })).catch(() => {});
     k.destroy();
   }
