@@ -5,7 +5,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PubSub, Message, Subscription } from '@google-cloud/pubsub';
+import { v1, type PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
+import * as grpc from '@grpc/grpc-js';
 import { startBroker, type Broker } from '../support/broker.ts';
 import { startOurs, startGoogle, clientFor, subscriberClientFor, rest, unique, waitFor, type Emulator } from './pubsub-support.ts';
 
@@ -384,4 +385,100 @@ test('StreamingPull flow control: no more than maxOutstandingMessages unacked on
     }
   });
   expectBoth(t, r, { firstBatch: 5, afterAck: true }, ['firstBatch', 'afterAck']);
+});
+
+function schemaClientFor(e: Emulator): v1.SchemaServiceClient {
+  const [host, port] = e.hostPort.split(':');
+  return new v1.SchemaServiceClient({ servicePath: host, port: Number(port), sslCreds: grpc.credentials.createInsecure(), projectId: 'test' });
+}
+
+const AVRO = JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }, { name: 'qty', type: 'int' }] });
+
+test('schemas (Avro): create, get, list, validate, revisions, topics that reject non-conforming messages, delete — same on both', async (t) => {
+  const r = await both(async (e, c) => {
+    const sc = schemaClientFor(e);
+    try {
+      const id = unique('sch');
+      const name = `projects/test/schemas/${id}`;
+      const created = await codeOf(sc.createSchema({ parent: 'projects/test', schemaId: id, schema: { type: 'AVRO', definition: AVRO } }));
+      const duplicate = await codeOf(sc.createSchema({ parent: 'projects/test', schemaId: id, schema: { type: 'AVRO', definition: AVRO } }));
+      const badDefinition = await codeOf(sc.createSchema({ parent: 'projects/test', schemaId: unique('bad'), schema: { type: 'AVRO', definition: '{"type":"nope"}' } }));
+      const [got] = await sc.getSchema({ name });
+      const [listed] = await sc.listSchemas({ parent: 'projects/test' });
+      const validDefinition = await codeOf(sc.validateSchema({ parent: 'projects/test', schema: { type: 'AVRO', definition: AVRO } }));
+      const msg = (o: unknown) => Buffer.from(JSON.stringify(o));
+      const goodMessage = await codeOf(sc.validateMessage({ parent: 'projects/test', name, message: msg({ id: 'a', qty: 1 }), encoding: 'JSON' }));
+      const badMessage = await codeOf(sc.validateMessage({ parent: 'projects/test', name, message: msg({ id: 'a' }), encoding: 'JSON' }));
+      const [topic] = await c.createTopic({ name: unique('schema-topic'), schemaSettings: { schema: name, encoding: 'JSON' } });
+      const [meta] = await topic.getMetadata();
+      const [sub] = await topic.createSubscription(unique('sub'));
+      const conforming = await codeOf(topic.publishMessage({ data: msg({ id: 'a', qty: 2 }) }));
+      const missingField = await codeOf(topic.publishMessage({ data: msg({ id: 'b' }) }));
+      const notJson = await codeOf(topic.publishMessage({ data: Buffer.from('not json') }));
+      const [delivered] = await receive(sub, 1);
+      // A second revision without `qty`: a topic without a revision range accepts either.
+      const [rev2] = await sc.commitSchema({ name, schema: { type: 'AVRO', definition: JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] }) } });
+      const [revisions] = await sc.listSchemaRevisions({ name });
+      const afterCommit = await codeOf(topic.publishMessage({ data: msg({ id: 'c' }) }));
+      const deleted = await codeOf(sc.deleteSchema({ name }));
+      const getDeleted = await codeOf(sc.getSchema({ name }));
+      const [metaAfter] = await topic.getMetadata();
+      const publishAfterDelete = await codeOf(topic.publishMessage({ data: msg({ id: 'd', qty: 1 }) }));
+      await topic.delete();
+      return {
+        created, duplicate, badDefinition, validDefinition, goodMessage, badMessage, conforming, missingField, notJson, afterCommit, deleted, getDeleted, publishAfterDelete,
+        got: { name: got.name === name, type: got.type, definition: got.definition, revision: /^[0-9a-f]{8}$/.test(got.revisionId ?? '') },
+        listed: listed.some((s) => s.name === name),
+        settings: { schema: meta.schemaSettings?.schema === name, encoding: meta.schemaSettings?.encoding },
+        settingsAfterDelete: metaAfter.schemaSettings?.schema,
+        deliveredData: delivered.data.toString(),
+        deliveredSchema: [delivered.attributes.googclient_schemaname === name, delivered.attributes.googclient_schemaencoding, delivered.attributes.googclient_schemarevisionid === got.revisionId],
+        // Oldest first; the new revision gets a new ID.
+        revisions: JSON.stringify(revisions.map((x) => x.revisionId)) === JSON.stringify([got.revisionId, rev2.revisionId]) && rev2.revisionId !== got.revisionId,
+      };
+    } finally {
+      await sc.close();
+    }
+  });
+  expectBoth(t, r, {
+    created: 'ok', duplicate: 6, badDefinition: 3, validDefinition: 'ok', goodMessage: 'ok', badMessage: 3, conforming: 'ok', missingField: 3, notJson: 3, afterCommit: 'ok',
+    deleted: 'ok', getDeleted: 5, publishAfterDelete: 5,
+    got: { name: true, type: 'AVRO', definition: AVRO, revision: true },
+    listed: true,
+    settings: { schema: true, encoding: 'JSON' },
+    settingsAfterDelete: '_deleted-schema_',
+    deliveredData: JSON.stringify({ id: 'a', qty: 2 }),
+    deliveredSchema: [true, 'JSON', true],
+    revisions: true,
+  });
+});
+
+test('schemas (Protocol Buffers, JSON and BINARY encodings) — ours; Google recorded', async (t) => {
+  const definition = 'syntax = "proto3";\nmessage Reading {\n  string sensor = 1;\n  double value = 2;\n  repeated string tags = 3;\n}';
+  const r = await both(async (e, c) => {
+    const sc = schemaClientFor(e);
+    try {
+      const id = unique('proto');
+      const name = `projects/test/schemas/${id}`;
+      const created = await codeOf(sc.createSchema({ parent: 'projects/test', schemaId: id, schema: { type: 'PROTOCOL_BUFFER', definition } }));
+      const badDefinition = await codeOf(sc.validateSchema({ parent: 'projects/test', schema: { type: 'PROTOCOL_BUFFER', definition: 'message {' } }));
+      if (created !== 'ok') return { created, badDefinition, jsonOk: null, jsonUnknownField: null, binaryOk: null, binaryGarbage: null };
+      const out: Record<string, unknown> = { created, badDefinition };
+      const [jt] = await c.createTopic({ name: unique('proto-json'), schemaSettings: { schema: name, encoding: 'JSON' } });
+      out.jsonOk = await codeOf(jt.publishMessage({ data: Buffer.from(JSON.stringify({ sensor: 's1', value: 2.5, tags: ['a'] })) }));
+      out.jsonUnknownField = await codeOf(jt.publishMessage({ data: Buffer.from(JSON.stringify({ sensor: 's1', colour: 'red' })) }));
+      const [bt] = await c.createTopic({ name: unique('proto-bin'), schemaSettings: { schema: name, encoding: 'BINARY' } });
+      // sensor = "s1" (field 1, length-delimited), value = 2.5 (field 2, 64-bit)
+      const value = Buffer.alloc(8);
+      value.writeDoubleLE(2.5);
+      out.binaryOk = await codeOf(bt.publishMessage({ data: Buffer.concat([Buffer.from([0x0a, 0x02]), Buffer.from('s1'), Buffer.from([0x11]), value]) }));
+      out.binaryGarbage = await codeOf(bt.publishMessage({ data: Buffer.from([0x0a, 0xff, 0xff]) }));
+      await jt.delete();
+      await bt.delete();
+      return out;
+    } finally {
+      await sc.close();
+    }
+  });
+  expectBoth(t, r, { created: 'ok', badDefinition: 3, jsonOk: 'ok', jsonUnknownField: 3, binaryOk: 'ok', binaryGarbage: 3 }, ['created', 'badDefinition', 'jsonOk', 'jsonUnknownField', 'binaryOk', 'binaryGarbage']);
 });

@@ -459,3 +459,37 @@ test('deleting a subscription ends its StreamingPull streams with NOT_FOUND', as
     await sc.close();
   }
 });
+
+test('schemas over REST: create, validate a message, an Avro BINARY topic that rejects what does not decode, revisions', async () => {
+  const id = unique('rest-schema');
+  const definition = JSON.stringify({ type: 'record', name: 'Point', fields: [{ name: 'x', type: 'int' }, { name: 'label', type: 'string' }] });
+  const created = await rest(emu, 'POST', `projects/test/schemas?schemaId=${id}`, { type: 'AVRO', definition });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  assert.equal(created.json.name, `projects/test/schemas/${id}`);
+  // Avro binary of {x: 3, label: "ab"}: zigzag varint 6, then length 4 (zigzag of 2) and the bytes.
+  const point = Buffer.from([0x06, 0x04, 0x61, 0x62]);
+  const ok = await rest(emu, 'POST', 'projects/test/schemas:validateMessage', { name: `projects/test/schemas/${id}`, message: point.toString('base64'), encoding: 'BINARY' });
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  const bad = await rest(emu, 'POST', 'projects/test/schemas:validateMessage', { name: `projects/test/schemas/${id}`, message: point.subarray(0, 2).toString('base64'), encoding: 'BINARY' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.status, 'INVALID_ARGUMENT');
+  const topic = unique('bin-topic');
+  const t = await rest(emu, 'PUT', `projects/test/topics/${topic}`, { schemaSettings: { schema: `projects/test/schemas/${id}`, encoding: 'BINARY' } });
+  assert.equal(t.status, 200, JSON.stringify(t.json));
+  assert.equal(t.json.schemaSettings.encoding, 'BINARY');
+  const pubOk = await rest(emu, 'POST', `projects/test/topics/${topic}:publish`, { messages: [{ data: point.toString('base64') }] });
+  assert.equal(pubOk.status, 200, JSON.stringify(pubOk.json));
+  const pubBad = await rest(emu, 'POST', `projects/test/topics/${topic}:publish`, { messages: [{ data: Buffer.from('{"x":3}').toString('base64') }] });
+  assert.equal(pubBad.status, 400);
+  const committed = await rest(emu, 'POST', `projects/test/schemas/${id}:commit`, { schema: { type: 'AVRO', definition: JSON.stringify({ type: 'record', name: 'Point', fields: [{ name: 'x', type: 'int' }] }) } });
+  assert.equal(committed.status, 200, JSON.stringify(committed.json));
+  const revs = await rest(emu, 'GET', `projects/test/schemas/${id}:listRevisions`);
+  assert.deepEqual(revs.json.schemas.map((s: { revisionId: string }) => s.revisionId), [created.json.revisionId, committed.json.revisionId]);
+  const first = await rest(emu, 'GET', `projects/test/schemas/${id}@${created.json.revisionId}`);
+  assert.equal(first.json.definition, definition);
+  const rolled = await rest(emu, 'POST', `projects/test/schemas/${id}:rollback`, { revisionId: created.json.revisionId });
+  assert.equal(rolled.json.definition, definition);
+  assert.notEqual(rolled.json.revisionId, created.json.revisionId);
+  assert.equal((await rest(emu, 'DELETE', `projects/test/schemas/${id}`)).status, 200);
+  assert.equal((await rest(emu, 'GET', `projects/test/schemas/${id}`)).status, 404);
+});

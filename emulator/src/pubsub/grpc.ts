@@ -288,6 +288,19 @@ export function createGrpcServer(svc: PubsubService): { server: grpc.Server; clo
     call.on('error', () => finish());
   };
 
+  const schemaService: grpc.UntypedServiceImplementation = {};
+  for (const name of Object.keys(v1.SchemaService.service)) {
+    const method = name[0].toLowerCase() + name.slice(1);
+    schemaService[name] = (call: grpc.ServerUnaryCall<Obj, Obj>, cb: grpc.sendUnaryData<Obj>) => {
+      const fn = (svc.schemas as any)[method] as ((req: Obj) => Promise<Obj>) | undefined;
+      if (!fn) return cb({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented by this emulator.` });
+      fn.call(svc.schemas, call.request).then(
+        (res) => cb(null, res),
+        (err) => cb(grpcError(err)),
+      );
+    };
+  }
+  server.addService(v1.SchemaService.service, schemaService);
   server.addService(v1.Publisher.service, impl(v1.Publisher));
   server.addService(v1.Subscriber.service, subscriber);
   return {

@@ -23,7 +23,7 @@ export function validId(id: string): boolean {
   return ID.test(id) && !id.toLowerCase().startsWith('goog');
 }
 
-function parse(name: string, kind: 'topics' | 'subscriptions' | 'snapshots', field: string): Name {
+function parse(name: string, kind: 'topics' | 'subscriptions' | 'snapshots' | 'schemas', field: string): Name {
   const m = /^projects\/([^/]+)\/([a-z]+)\/([^/]+)$/.exec(name ?? '');
   if (!m || m[2] !== kind) throw invalid(`Invalid [${field}] name: (name=${name})`);
   if (!validId(m[3])) throw invalid(`Invalid [${field}] name: (name=${name})`);
@@ -33,6 +33,7 @@ function parse(name: string, kind: 'topics' | 'subscriptions' | 'snapshots', fie
 export const parseTopic = (name: string, field = 'topics') => parse(name, 'topics', field);
 export const parseSubscription = (name: string, field = 'subscriptions') => parse(name, 'subscriptions', field);
 export const parseSnapshot = (name: string, field = 'snapshots') => parse(name, 'snapshots', field);
+export const parseSchema = (name: string, field = 'schemas') => parse(name, 'schemas', field);
 
 export function parseProject(name: string): string {
   const m = /^projects\/([^/]+)$/.exec(name ?? '');

@@ -70,6 +70,17 @@ const ROUTES: Route[] = [
   R('PATCH', `projects/${SEG}/snapshots/${SEG}`, 'UpdateSnapshotRequest', 'updateSnapshot', (m, b) => ({ ...b, snapshot: { ...(b.snapshot ?? {}), name: `projects/${m[1]}/snapshots/${m[2]}` } }), 'Snapshot'),
   R('DELETE', `projects/${SEG}/snapshots/${SEG}`, 'DeleteSnapshotRequest', 'deleteSnapshot', (m) => ({ snapshot: `projects/${m[1]}/snapshots/${m[2]}` }), null),
   R('GET', `projects/${SEG}/snapshots`, 'ListSnapshotsRequest', 'listSnapshots', (m, _b, q) => ({ project: `projects/${m[1]}`, ...list(q) }), 'ListSnapshotsResponse'),
+  // SchemaService ("schemas.x": a method of svc.schemas)
+  R('POST', `projects/${SEG}/schemas`, 'CreateSchemaRequest', 'schemas.createSchema', (m, b, q) => ({ parent: `projects/${m[1]}`, schema: b, schemaId: q.schemaId ?? '' }), 'Schema'),
+  R('GET', `projects/${SEG}/schemas`, 'ListSchemasRequest', 'schemas.listSchemas', (m, _b, q) => ({ parent: `projects/${m[1]}`, ...(q.view ? { view: q.view } : {}), ...list(q) }), 'ListSchemasResponse'),
+  R('POST', `projects/${SEG}/schemas:validate`, 'ValidateSchemaRequest', 'schemas.validateSchema', (m, b) => ({ ...b, parent: `projects/${m[1]}` }), 'ValidateSchemaResponse'),
+  R('POST', `projects/${SEG}/schemas:validateMessage`, 'ValidateMessageRequest', 'schemas.validateMessage', (m, b) => ({ ...b, parent: `projects/${m[1]}` }), 'ValidateMessageResponse'),
+  R('GET', `projects/${SEG}/schemas/${SEG}`, 'GetSchemaRequest', 'schemas.getSchema', (m, _b, q) => ({ name: `projects/${m[1]}/schemas/${m[2]}`, ...(q.view ? { view: q.view } : {}) }), 'Schema'),
+  R('DELETE', `projects/${SEG}/schemas/${SEG}`, 'DeleteSchemaRequest', 'schemas.deleteSchema', (m) => ({ name: `projects/${m[1]}/schemas/${m[2]}` }), null),
+  R('POST', `projects/${SEG}/schemas/${SEG}:commit`, 'CommitSchemaRequest', 'schemas.commitSchema', (m, b) => ({ ...b, name: `projects/${m[1]}/schemas/${m[2]}` }), 'Schema'),
+  R('POST', `projects/${SEG}/schemas/${SEG}:rollback`, 'RollbackSchemaRequest', 'schemas.rollbackSchema', (m, b) => ({ ...b, name: `projects/${m[1]}/schemas/${m[2]}` }), 'Schema'),
+  R('GET', `projects/${SEG}/schemas/${SEG}:listRevisions`, 'ListSchemaRevisionsRequest', 'schemas.listSchemaRevisions', (m, _b, q) => ({ name: `projects/${m[1]}/schemas/${m[2]}`, ...list(q) }), 'ListSchemaRevisionsResponse'),
+  R('DELETE', `projects/${SEG}/schemas/${SEG}:deleteRevision`, 'DeleteSchemaRevisionRequest', 'schemas.deleteSchemaRevision', (m, _b, q) => ({ name: `projects/${m[1]}/schemas/${m[2]}`, revisionId: q.revisionId ?? '' }), 'Schema'),
 ];
 
 function sendError(res: Response, err: unknown): void {
@@ -137,7 +148,9 @@ export function createRestApp(svc: PubsubService): express.Express {
       for (const f of onClose) f();
     });
     const cancel = { cancelled: () => closed, onCancel: (f: () => void) => onClose.push(f) };
-    ((svc as any)[route.call] as (r: Obj, c: unknown) => Promise<Obj>).call(svc, request, cancel).then(
+    const dot = route.call.indexOf('.');
+    const target = dot < 0 ? svc : (svc as any)[route.call.slice(0, dot)];
+    (target[route.call.slice(dot + 1)] as (r: Obj, c: unknown) => Promise<Obj>).call(target, request, cancel).then(
       (result) => {
         if (!route.response) {
           res.json({});

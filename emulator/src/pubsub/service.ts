@@ -20,6 +20,7 @@ import { parseTopic, parseSubscription, parseSnapshot, parseProject, kafkaTopicF
 import { PushSink } from './push.ts';
 import { Membership } from './replicas/membership.ts';
 import { Peers } from './replicas/peers.ts';
+import { SchemaRegistry, type SchemaSettings } from './schemas/registry.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -51,6 +52,7 @@ interface TopicMeta {
   labels: Record<string, string>;
   messageRetentionSeconds: number | null;
   kmsKeyName: string;
+  schemaSettings?: SchemaSettings | null;
 }
 
 interface SnapshotMeta {
@@ -98,6 +100,7 @@ function page<T>(items: T[], key: (t: T) => string, pageSize: number, pageToken:
 export class PubsubService {
   readonly kafka: KafkaAccess;
   readonly store: MetaStore;
+  readonly schemas: SchemaRegistry;
   readonly log: Logger;
   readonly subs = new Map<string, SubscriptionRuntime>();
   readonly pushSinks = new Map<string, PushSink>();
@@ -121,6 +124,7 @@ export class PubsubService {
   constructor(kafka: KafkaAccess, log: Logger, opts: ServiceOptions = {}) {
     this.kafka = kafka;
     this.store = new MetaStore(kafka);
+    this.schemas = new SchemaRegistry(this.store);
     this.log = log;
     this.#partitions = opts.partitions ?? 1;
     this.pullWaitMs = opts.pullWaitMs ?? 10_000;
@@ -356,6 +360,7 @@ export class PubsubService {
       labels: meta?.labels ?? {},
       kmsKeyName: meta?.kmsKeyName ?? '',
       messageRetentionDuration: duration(meta?.messageRetentionSeconds ?? null),
+      schemaSettings: meta?.schemaSettings ? this.schemas.shown(meta.schemaSettings) : null,
       state: 'ACTIVE',
     };
   }
@@ -366,7 +371,7 @@ export class PubsubService {
       throw invalid('Invalid message_retention_duration: must be between 10 minutes and 31 days.');
     }
     this.#checkLabels(req.labels);
-    return { labels: { ...(req.labels ?? {}) }, messageRetentionSeconds: retention, kmsKeyName: req.kmsKeyName ?? '' };
+    return { labels: { ...(req.labels ?? {}) }, messageRetentionSeconds: retention, kmsKeyName: req.kmsKeyName ?? '', schemaSettings: this.schemas.settings(req.schemaSettings) };
   }
 
   #checkLabels(labels: Obj | undefined): void {
@@ -417,6 +422,7 @@ export class PubsubService {
           this.log.warn({ err: err.message, topic: kafkaTopic }, 'retention.ms not changed on the Kafka topic');
         });
       }
+      else if (p === 'schema_settings' || p === 'schemaSettings') meta.schemaSettings = next.schemaSettings;
       else throw invalid(`Invalid update_mask provided in the UpdateTopicRequest: the '${p}' field can not be updated.`);
     }
     await this.store.put(`topic/${kafkaTopic}`, meta);
@@ -474,6 +480,7 @@ export class PubsubService {
     let total = 0;
     const now = BigInt(Date.now());
     const rr = this.#rr++ % partitions;
+    const schema = this.store.get<TopicMeta>(`topic/${kafkaTopic}`)?.schemaSettings ?? null;
     const records = messages.map((m) => {
       const data: Buffer = m.data ? Buffer.from(m.data) : Buffer.alloc(0);
       const attrs: Record<string, string> = m.attributes ?? {};
@@ -496,6 +503,13 @@ export class PubsubService {
       if (Buffer.byteLength(orderingKey) > 1024) throw invalid('Ordering key is too long (> 1024 bytes).');
       const key = orderingKey ? Buffer.from(orderingKey) : null;
       total += key?.length ?? 0;
+      if (schema) {
+        // As Pub/Sub does: which schema (and revision) the message conforms to travels with it.
+        const revision = this.schemas.check(schema, data);
+        headers.googclient_schemaname = Buffer.from(schema.schema);
+        headers.googclient_schemaencoding = Buffer.from(schema.encoding);
+        headers.googclient_schemarevisionid = Buffer.from(revision);
+      }
       return { partition: key ? partitionForKey(key, partitions) : rr, key, value: data, headers, timestamp: now };
     });
     if (total > MAX_REQUEST) throw invalid(`Request payload size exceeds the limit: ${MAX_REQUEST} bytes.`);

@@ -5,6 +5,7 @@
 //   ack/<subscription name>/<p>  ack state of one partition: {floor, acked ranges, attempts, epoch}
 //   snap/<snapshot name>         snapshot: topic + per-partition ack state
 //   owner/<kafka topic>/<p>      which replica serves the partition now (its Pub/Sub address)
+//   schema/<schema name>         a schema and its revisions (schemas/registry.ts)
 // Every replica reads the whole topic on start and then tails it, so what one replica
 // writes the others see; it keeps nothing else, so it can be stopped at any time.
 //
