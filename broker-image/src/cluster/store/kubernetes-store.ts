@@ -163,28 +163,24 @@ class KubeLease implements Lease {
   }
 }
 
-/** Lists and watches both kinds of object, keeps them in memory, and delivers snapshots of one key prefix. */
-class KubeWatch implements Watch {
+/**
+ * One list+watch of both kinds of object per store, kept in memory and shared
+ * by the store's prefix watches (a broker watches several prefixes).
+ */
+class Informer {
+  readonly objects: Record<Kind, Map<string, KubeObject>> = { ConfigMap: new Map(), Lease: new Map() };
+  readonly subscribers = new Set<KubeWatch>();
   private readonly store: KubernetesStore;
-  private readonly prefix: string;
-  private readonly onSnapshot: (snapshot: Map<string, VersionedValue>) => void;
-  private readonly objects: Record<Kind, Map<string, KubeObject>> = { ConfigMap: new Map(), Lease: new Map() };
   private readonly resourceVersion: Record<Kind, string> = { ConfigMap: '', Lease: '' };
   private readonly aborts: Record<Kind, AbortController | undefined> = { ConfigMap: undefined, Lease: undefined };
-  private closed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private lastDelivered: string | undefined;
+  private stopped = false;
 
-  constructor(store: KubernetesStore, prefix: string, onSnapshot: (snapshot: Map<string, VersionedValue>) => void) {
+  constructor(store: KubernetesStore) {
     this.store = store;
-    this.prefix = prefix;
-    this.onSnapshot = onSnapshot;
   }
 
   async start(): Promise<void> {
     await Promise.all([this.relist('ConfigMap'), this.relist('Lease')]);
-    this.deliver(true);
     void this.watchLoop('ConfigMap');
     void this.watchLoop('Lease');
   }
@@ -200,7 +196,7 @@ class KubeWatch implements Watch {
   /** Watches one kind from the listed resourceVersion; after an error or 410 Gone, lists again. */
   private async watchLoop(kind: Kind): Promise<void> {
     let backoffMs = 100;
-    while (!this.closed) {
+    while (!this.stopped) {
       let gone = false;
       let error: unknown;
       try {
@@ -222,9 +218,9 @@ class KubeWatch implements Watch {
             if (type === 'BOOKMARK') return;
             if (type === 'DELETED') this.objects[kind].delete(obj.metadata!.name!);
             else this.objects[kind].set(obj.metadata!.name!, obj);
-            this.schedule();
+            for (const w of this.subscribers) w.schedule();
           }, (err: unknown) => resolve(err ?? error)).then((abort) => {
-            if (this.closed) abort.abort();
+            if (this.stopped) abort.abort();
             else this.aborts[kind] = abort;
           }, reject);
         });
@@ -232,30 +228,55 @@ class KubeWatch implements Watch {
       } catch (err) {
         error = err;
       }
-      if (this.closed) return;
+      if (this.stopped) return;
       if (!gone && !error) {
         backoffMs = 100;
         continue;
       }
       if (error) {
-        this.store.logger?.warn({ kind, prefix: this.prefix, err: describe(error), retryInMs: backoffMs }, 'kubernetes watch failed, listing again');
+        this.store.logger?.warn({ kind, err: describe(error), retryInMs: backoffMs }, 'kubernetes watch failed, listing again');
         await new Promise((r) => setTimeout(r, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 2_000);
       }
       try {
-        if (this.closed) return;
+        if (this.stopped) return;
         await this.relist(kind);
         backoffMs = 100;
-        this.deliver(true);
+        for (const w of this.subscribers) w.deliver(true);
       } catch (err) {
-        this.store.logger?.warn({ kind, prefix: this.prefix, err: describe(err) }, 'kubernetes list failed');
+        this.store.logger?.warn({ kind, err: describe(err) }, 'kubernetes list failed');
         // resourceVersion unchanged: the next watch attempt fails or resumes; either way it comes back here.
       }
     }
   }
 
+  stop(): void {
+    this.stopped = true;
+    this.aborts.ConfigMap?.abort();
+    this.aborts.Lease?.abort();
+  }
+}
+
+/** Snapshots of one key prefix from the store's informer, with a timer for the next lapse of a Lease. */
+class KubeWatch implements Watch {
+  private readonly store: KubernetesStore;
+  private readonly informer: Informer;
+  private readonly prefix: string;
+  private readonly onSnapshot: (snapshot: Map<string, VersionedValue>) => void;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private lastDelivered: string | undefined;
+
+  constructor(store: KubernetesStore, informer: Informer, prefix: string, onSnapshot: (snapshot: Map<string, VersionedValue>) => void) {
+    this.store = store;
+    this.informer = informer;
+    this.prefix = prefix;
+    this.onSnapshot = onSnapshot;
+  }
+
   /** Coalesces a burst of events into one snapshot. */
-  private schedule(): void {
+  schedule(): void {
     if (this.closed || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -267,13 +288,13 @@ class KubeWatch implements Watch {
    * Delivers the snapshot if it differs from the last one (renewals change no
    * version) or `always`. Arms a timer for the next lapse of a Lease in it.
    */
-  private deliver(always: boolean): void {
+  deliver(always: boolean): void {
     if (this.closed) return;
     const now = Date.now();
     const entries: Entry[] = [];
     let nextExpiry = Infinity;
     for (const kind of ['ConfigMap', 'Lease'] as const) {
-      for (const o of this.objects[kind].values()) {
+      for (const o of this.informer.objects[kind].values()) {
         const e = entryOf(kind, o);
         if (!e || !e.key.startsWith(this.prefix) || !live(e, now)) continue;
         entries.push(e);
@@ -291,12 +312,11 @@ class KubeWatch implements Watch {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
     clearTimeout(this.expiryTimer);
-    this.aborts.ConfigMap?.abort();
-    this.aborts.Lease?.abort();
-    this.store.watches.delete(this);
+    this.store.unsubscribe(this.informer, this);
   }
 }
 
@@ -306,7 +326,8 @@ export class KubernetesStore implements CoordinationStore {
   readonly selector: string;
   readonly watcher: KubeWatchClient;
   readonly leases = new Set<KubeLease>();
-  readonly watches = new Set<KubeWatch>();
+  /** The list+watch shared by this store's watches, while it has any. */
+  private informer: { informer: Informer; started: Promise<void> } | undefined;
   private readonly namePrefix: string;
   private readonly core: CoreV1Api;
   private readonly coordination: CoordinationV1Api;
@@ -579,15 +600,31 @@ export class KubernetesStore implements CoordinationStore {
   }
 
   async watch(prefix: string, onSnapshot: (snapshot: Map<string, VersionedValue>) => void): Promise<Watch> {
-    const watch = new KubeWatch(this, prefix, onSnapshot);
-    this.watches.add(watch);
-    try {
-      await watch.start();
-    } catch (err) {
-      watch.close();
-      throw err;
+    if (!this.informer) {
+      const informer = new Informer(this);
+      this.informer = { informer, started: informer.start() };
+      this.informer.started.catch(() => {
+        // The next watch() lists again.
+        if (this.informer?.informer === informer) this.informer = undefined;
+        informer.stop();
+      });
     }
+    const { informer, started } = this.informer;
+    await started;
+    // Stopped meanwhile (its last watch closed while this one waited): start another.
+    if (this.informer?.informer !== informer) return this.watch(prefix, onSnapshot);
+    const watch = new KubeWatch(this, informer, prefix, onSnapshot);
+    informer.subscribers.add(watch);
+    watch.deliver(true);
     return watch;
+  }
+
+  unsubscribe(informer: Informer, watch: KubeWatch): void {
+    informer.subscribers.delete(watch);
+    if (informer.subscribers.size === 0 && this.informer?.informer === informer) {
+      informer.stop();
+      this.informer = undefined;
+    }
   }
 
   /**
@@ -596,7 +633,9 @@ export class KubernetesStore implements CoordinationStore {
    * to end it at once.
    */
   async close(): Promise<void> {
-    for (const w of [...this.watches]) w.close();
+    for (const w of [...(this.informer?.informer.subscribers ?? [])]) w.close();
+    this.informer?.informer.stop();
+    this.informer = undefined;
     for (const l of [...this.leases]) l.stop();
   }
 }

@@ -244,6 +244,32 @@ export function storeContract(target: ContractTarget): void {
     for (const snap of seen.seen) for (const k of snap.keys()) assert.ok(k.startsWith('meta/'), k);
   });
 
+  test('several watches on one client: each sees its own prefix; a closed one delivers nothing more', async (t) => {
+    const [a, b] = await clients(t, 2);
+    const x = new Snapshots();
+    const y = new Snapshots();
+    const wx = await b.watch('x/', x.onSnapshot);
+    const wy = await b.watch('y/', y.onSnapshot);
+    t.after(() => { wx.close(); wy.close(); });
+    await a.put('x/1', '1');
+    await a.put('y/1', '1');
+    await x.until('x/1', (s) => s.has('x/1'));
+    await y.until('y/1', (s) => s.has('y/1'));
+    wx.close();
+    const closedAt = x.seen.length;
+    const from = y.seen.length;
+    await a.put('x/2', '2');
+    await a.put('y/2', '2');
+    await y.until('y/2', (s) => s.has('y/2'), from);
+    // A watch opened after another closed starts from the whole state.
+    const z = new Snapshots();
+    const wz = await b.watch('x/', z.onSnapshot);
+    t.after(() => wz.close());
+    assert.deepEqual([...z.seen[0].keys()], ['x/1', 'x/2']);
+    assert.equal(x.seen.length, closedAt, 'the closed watch was called again');
+    for (const snap of y.seen) for (const k of snap.keys()) assert.ok(k.startsWith('y/'), k);
+  });
+
   if (target.leasesLapse) {
     test('a leased key vanishes once its holder stops renewing; a CAS on version 0 then takes it', async (t) => {
       const [a, b] = await clients(t, 2);
