@@ -9,6 +9,7 @@ import { producerPerfTest } from './commands/producer-perf-test.ts';
 import { consumerGroups } from './commands/consumer-groups.ts';
 import { consumerPerfTest } from './commands/consumer-perf-test.ts';
 import { compare } from './commands/compare.ts';
+import { users } from './commands/users.ts';
 import { UsageError } from './usage.ts';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
@@ -19,6 +20,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; summa
   'consumer-groups': { run: consumerGroups, summary: 'consumer-groups --bootstrap-server H:P --list|--describe --group G|--reset-offsets --group G --topic T --to-earliest [--execute]|--delete --group G' },
   'producer-perf-test': { run: producerPerfTest, summary: 'producer-perf-test --topic T --num-records N --record-size B --throughput R --producer-props bootstrap.servers=H:P' },
   'consumer-perf-test': { run: consumerPerfTest, summary: 'consumer-perf-test --bootstrap-server H:P --topic T --messages N [--timeout MS] [--show-detailed-stats]' },
+  'users': { run: users, summary: "users --bootstrap-server H:P --entity-name U --add-scram 'SCRAM-SHA-256=[iterations=8192,password=P]'|--delete-scram SCRAM-SHA-256|--describe" },
   'compare': { run: compare, summary: 'compare [--records N] [--paths kafka,pubsub,kinesis] [--out DIR] ... (bench/compare/main.ts --help)' },
 };
 

@@ -37,6 +37,7 @@ test('bad values are refused with the key named', () => {
   assert.throws(() => brokerConfigFrom(new Map([['num.partitions', 'six']])), (e: Error) => e instanceof ConfigError && /num.partitions/.test(e.message));
   assert.throws(() => brokerConfigFrom(new Map([['num.partitions', '0']])), /minimum/);
   assert.throws(() => brokerConfigFrom(new Map([['listeners', 'localhost:9092']])), /NAME:\/\/host:port/);
-  assert.throws(() => brokerConfigFrom(new Map([['listeners', 'SSL://h:9093']])), /not supported yet/);
+  assert.throws(() => brokerConfigFrom(new Map([['listeners', 'INTERNAL://h:9093']])), /no security protocol/);
+  assert.deepEqual(brokerConfigFrom(new Map([['listeners', 'INTERNAL://h:9093,SSL://h:9094'], ['listener.security.protocol.map', 'INTERNAL:SASL_SSL']])).listeners.map((l) => l.securityProtocol), ['SASL_SSL', 'SSL']);
   assert.throws(() => brokerConfigFrom(new Map([['auto.create.topics.enable', 'yes']])), /true or false/);
 });

@@ -6,9 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { parseProperties } from './properties.ts';
 
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+const SECURITY_PROTOCOLS: readonly string[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+
 export interface Listener {
   name: string;
-  securityProtocol: 'PLAINTEXT';
+  securityProtocol: SecurityProtocol;
   host: string;
   port: number;
 }
@@ -93,9 +96,10 @@ export function brokerConfigFrom(raw: Map<string, string>): BrokerConfig {
   };
 
   const nodeId = int('node.id', int('broker.id', 1), 0);
-  const listeners = parseListeners('listeners', get('listeners') ?? 'PLAINTEXT://127.0.0.1:9092');
+  const protocolMap = parseProtocolMap(get('listener.security.protocol.map'));
+  const listeners = parseListeners('listeners', get('listeners') ?? 'PLAINTEXT://127.0.0.1:9092', protocolMap);
   const advertisedListeners = get('advertised.listeners')
-    ? parseListeners('advertised.listeners', get('advertised.listeners')!)
+    ? parseListeners('advertised.listeners', get('advertised.listeners')!, protocolMap)
     : listeners.map((l) => ({ ...l }));
   for (const a of advertisedListeners) {
     if (!listeners.some((l) => l.name === a.name)) {
@@ -139,18 +143,34 @@ export function brokerConfigFrom(raw: Map<string, string>): BrokerConfig {
   };
 }
 
-function parseListeners(key: string, value: string): Listener[] {
+/** `listener.security.protocol.map=INTERNAL:SASL_SSL,EXTERNAL:SSL`: listener name → security protocol. */
+function parseProtocolMap(value: string | undefined): Map<string, SecurityProtocol> {
+  const out = new Map<string, SecurityProtocol>();
+  for (const part of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9_]+):([A-Za-z_]+)$/.exec(part);
+    const protocol = m?.[2].toUpperCase();
+    if (!m || !SECURITY_PROTOCOLS.includes(protocol!)) {
+      throw new ConfigError(`listener.security.protocol.map: '${part}' is not NAME:PROTOCOL (PROTOCOL one of ${SECURITY_PROTOCOLS.join(', ')})`);
+    }
+    out.set(m[1].toUpperCase(), protocol as SecurityProtocol);
+  }
+  return out;
+}
+
+function parseListeners(key: string, value: string, protocolMap: Map<string, SecurityProtocol>): Listener[] {
   const out: Listener[] = [];
   for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(part);
     if (!m) throw new ConfigError(`${key}: '${part}' is not NAME://host:port`);
     const name = m[1].toUpperCase();
-    if (name !== 'PLAINTEXT') {
-      throw new ConfigError(`${key}: listener ${name} is not supported yet (only PLAINTEXT)`);
+    const securityProtocol = protocolMap.get(name) ?? (SECURITY_PROTOCOLS.includes(name) ? name as SecurityProtocol : undefined);
+    if (!securityProtocol) {
+      throw new ConfigError(`${key}: listener ${name} has no security protocol (add it to listener.security.protocol.map, e.g. ${name}:SASL_SSL)`);
     }
+    if (out.some((l) => l.name === name)) throw new ConfigError(`${key}: listener ${name} given twice`);
     const port = Number(m[3]);
     if (port > 65535) throw new ConfigError(`${key}: port ${port} out of range`);
-    out.push({ name, securityProtocol: 'PLAINTEXT', host: m[2].replace(/^\[|\]$/g, ''), port });
+    out.push({ name, securityProtocol, host: m[2].replace(/^\[|\]$/g, ''), port });
   }
   if (out.length === 0) throw new ConfigError(`${key}: no listener given`);
   return out;

@@ -1,8 +1,13 @@
 // One client connection: frames in, requests handled strictly one at a time
 // (Kafka answers in request order and so do we), responses out, with reads
-// paused while the socket's write buffer is full.
+// paused while the socket's write buffer is full. On SASL listeners the
+// authenticator gates every request until the client has authenticated.
+//
+// Idle means no complete request for connections.max.idle.ms: a client that
+// trickles bytes without ever finishing a frame (slow loris) is idle too.
 
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { FrameDecoder, FrameTooLargeError } from '../protocol/framing.ts';
 import { apiVersionsUnsupportedResponse, decodeRequest, encodeResponseChunks } from '../protocol/codec.ts';
@@ -10,6 +15,10 @@ import { UnsupportedVersionError } from '../protocol/codec.ts';
 import type { Listener } from '../config/broker-config.ts';
 import type { Broker } from './broker.ts';
 import type { RequestContext } from './handler.ts';
+import { Authenticator, API_SASL_AUTHENTICATE, API_SASL_HANDSHAKE } from '../security/authenticator.ts';
+import { BrokerSecurity } from '../security/broker-security.ts';
+import { ANONYMOUS } from '../security/principal.ts';
+import { tlsPrincipal } from '../security/tls.ts';
 
 const API_VERSIONS = 18;
 
@@ -20,8 +29,14 @@ export class Connection {
   private readonly logger: Logger;
   private readonly decoder: FrameDecoder;
   private readonly pending: Buffer[] = [];
+  private readonly auth: Authenticator;
+  /** Largest frame (and partial frame) accepted before a SASL client has authenticated. */
+  private readonly preAuthMaxBytes: number;
   private busy = false;
   private closed = false;
+  private lastActive = Date.now();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private authTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, broker: Broker, listener: Listener, logger: Logger) {
     this.socket = socket;
@@ -29,21 +44,59 @@ export class Connection {
     this.listener = listener;
     this.logger = logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
     this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
+    const security = BrokerSecurity.for(broker.config);
+    const sasl = security.listener(listener).sasl;
+    this.auth = new Authenticator({
+      sasl, store: broker.store, secret: security.secret, maxReauthMs: security.limits.maxReauthMs,
+      transportPrincipal: socket instanceof TLSSocket ? tlsPrincipal(socket) : ANONYMOUS,
+    });
+    this.preAuthMaxBytes = security.limits.saslMaxReceiveSize;
     socket.setNoDelay(true);
-    if (broker.config.connectionsMaxIdleMs > 0) {
-      socket.setTimeout(broker.config.connectionsMaxIdleMs, () => this.close('idle'));
-    }
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.logger.debug({ err }, 'socket error'));
-    socket.on('close', () => { this.closed = true; this.broker.metrics.connections.dec(); });
+    socket.on('close', () => {
+      this.closed = true;
+      this.clearTimers();
+      this.broker.metrics.connections.dec();
+    });
     this.broker.metrics.connections.inc();
+    this.armIdleTimer(broker.config.connectionsMaxIdleMs);
+    if (sasl && security.limits.authenticationTimeoutMs > 0) {
+      this.authTimer = setTimeout(() => {
+        if (!this.auth.authenticated) this.close('authentication timeout');
+      }, security.limits.authenticationTimeoutMs);
+      this.authTimer.unref();
+    }
+  }
+
+  /** The authenticated principal (`User:ANONYMOUS` until a SASL client has authenticated). */
+  get principal(): string {
+    return this.auth.principal;
   }
 
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearTimers();
     this.logger.debug({ reason }, 'closing connection');
     this.socket.destroy();
+  }
+
+  private clearTimers(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.idleTimer = this.authTimer = null;
+  }
+
+  private armIdleTimer(delayMs: number): void {
+    const idleMs = this.broker.config.connectionsMaxIdleMs;
+    if (idleMs <= 0 || this.closed) return;
+    this.idleTimer = setTimeout(() => {
+      const idleFor = Date.now() - this.lastActive;
+      if (!this.busy && idleFor >= idleMs) this.close('idle');
+      else this.armIdleTimer(this.busy ? idleMs : idleMs - idleFor);
+    }, delayMs);
+    this.idleTimer.unref();
   }
 
   private onData(chunk: Buffer): void {
@@ -56,7 +109,13 @@ export class Connection {
       this.close(reason);
       return;
     }
+    if (!this.auth.authenticated && (this.decoder.pending > this.preAuthMaxBytes || frames.some((f) => f.length > this.preAuthMaxBytes))) {
+      this.logger.warn({ limit: this.preAuthMaxBytes }, 'frame above sasl.server.max.receive.size before authentication: closing connection');
+      this.close('frame too large before authentication');
+      return;
+    }
     if (frames.length === 0) return;
+    this.lastActive = Date.now();
     this.pending.push(...frames);
     void this.drain();
   }
@@ -67,7 +126,7 @@ export class Connection {
     try {
       while (this.pending.length > 0 && !this.closed) {
         const frame = this.pending.shift()!;
-        const response = await this.handle(frame);
+        const response = this.auth.expectsRawToken ? await this.handleRawToken(frame) : await this.handle(frame);
         if (response && !this.closed) {
           if (!this.write(response)) {
             this.socket.pause();
@@ -75,9 +134,32 @@ export class Connection {
             if (!this.closed) this.socket.resume();
           }
         }
+        this.lastActive = Date.now();
+        if (this.auth.closeAfterResponse && !this.closed) {
+          // A refused authentication: the answer goes out, then the connection ends.
+          this.closed = true;
+          this.clearTimers();
+          this.socket.end();
+          setTimeout(() => this.socket.destroy(), 1000).unref();
+        }
       }
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** A SASL token after a v0 SaslHandshake: length-prefixed, answered the same way; a failure closes. */
+  private async handleRawToken(token: Buffer): Promise<Buffer[] | null> {
+    this.broker.metrics.bytesIn.inc(token.length + 4);
+    try {
+      const response = await this.auth.rawToken(token);
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(response.length);
+      return [size, response];
+    } catch (err) {
+      this.logger.info({ err: (err as Error).message }, 'SASL authentication failed (v0 framing): closing connection');
+      this.close('authentication failed');
+      return null;
     }
   }
 
@@ -112,6 +194,17 @@ export class Connection {
       return null;
     }
     const { header, body } = request;
+    if (!this.auth.allows(header.apiKey)) {
+      // Kafka closes the connection on any other request before authentication.
+      this.logger.warn({ apiKey: header.apiKey }, 'request before SASL authentication completed: closing connection');
+      this.close('unauthenticated request');
+      return null;
+    }
+    if (header.apiKey !== API_SASL_HANDSHAKE && header.apiKey !== API_SASL_AUTHENTICATE && this.auth.sessionExpired()) {
+      this.logger.info({ principal: this.auth.principal }, 'SASL session expired (connections.max.reauth.ms): closing connection');
+      this.close('session expired');
+      return null;
+    }
     const handler = this.broker.router.handler(header.apiKey, header.apiVersion);
     const apiName = this.broker.router.name(header.apiKey);
     if (!handler) {
@@ -124,6 +217,7 @@ export class Connection {
       broker: this.broker, apiKey: header.apiKey, apiVersion: header.apiVersion,
       correlationId: header.correlationId, clientId: header.clientId,
       clientHost: this.socket.remoteAddress ?? '', listener: this.listener,
+      principal: this.auth.principal, auth: this.auth,
     };
     const stopTimer = this.broker.metrics.requestSeconds.startTimer({ api: apiName });
     try {

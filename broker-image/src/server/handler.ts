@@ -4,6 +4,7 @@
 
 import type { Broker } from './broker.ts';
 import type { Listener } from '../config/broker-config.ts';
+import type { Authenticator } from '../security/authenticator.ts';
 
 export interface RequestContext {
   broker: Broker;
@@ -13,6 +14,10 @@ export interface RequestContext {
   clientId: string | null;
   clientHost: string;
   listener: Listener;
+  /** `User:<name>`: the SASL user, the TLS client certificate's subject, or `User:ANONYMOUS`. */
+  principal: string;
+  /** The connection's authentication state (SaslHandshake and SaslAuthenticate drive it). */
+  auth: Authenticator;
 }
 
 // Bodies are the codec's plain objects (field names from the message schemas).

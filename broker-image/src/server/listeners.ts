@@ -1,9 +1,40 @@
-// The server socket behind one listener. PLAINTEXT today; the security
-// protocols (SSL, SASL_*) plug in here so the broker's accept loop stays the same.
+// The server socket behind one listener: plain TCP for PLAINTEXT and
+// SASL_PLAINTEXT, node:tls for SSL and SASL_SSL. Connection limits are applied
+// at TCP accept, before a TLS handshake costs anything; a handshake that does
+// not finish within connections.authentication.timeout.ms is dropped. The
+// broker's accept loop gets only sockets that passed all of that.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { BrokerConfig, Listener } from '../config/broker-config.ts';
+import { BrokerSecurity } from '../security/broker-security.ts';
+import { tlsRefusal, tlsServerOptions } from '../security/tls.ts';
 
-export function createListenerServer(listener: Listener, _config: BrokerConfig, onSocket: (socket: Socket) => void): Server {
-  return createServer(onSocket);
+export function createListenerServer(listener: Listener, config: BrokerConfig, onSocket: (socket: Socket) => void): Server {
+  const security = BrokerSecurity.for(config);
+  const { tls } = security.listener(listener); // parsed now: a bad keystore fails the broker's start
+  const admit = (raw: Socket): boolean => {
+    if (security.limiter.admit(raw) === null) return true;
+    raw.destroy();
+    return false;
+  };
+  if (!tls) {
+    return createServer((socket) => {
+      if (admit(socket)) onSocket(socket);
+    });
+  }
+  const server = createTlsServer(tlsServerOptions(tls, security.limits.authenticationTimeoutMs), (socket: TLSSocket) => {
+    if (tls.clientAuth === 'requested' && tlsRefusal(socket)) {
+      socket.destroy();
+      return;
+    }
+    onSocket(socket);
+  });
+  // Before node:tls wraps the socket: a refused connection never starts a handshake.
+  server.prependListener('connection', (raw: Socket) => {
+    admit(raw);
+  });
+  // Failed or timed-out handshakes: node:tls has already destroyed the socket.
+  server.on('tlsClientError', () => {});
+  return server;
 }

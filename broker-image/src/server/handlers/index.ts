@@ -18,6 +18,10 @@ import { initProducerId } from './init-producer-id.ts';
 import { metadata } from './metadata.ts';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { produce } from './produce.ts';
+import { saslAuthenticate } from './sasl-authenticate.ts';
+import { saslHandshake } from './sasl-handshake.ts';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
 
 export const allHandlers: ApiHandler[] = [
   produce,
@@ -37,4 +41,8 @@ export const allHandlers: ApiHandler[] = [
   initProducerId,
   findCoordinator,
   ...groupHandlers,
+  saslHandshake,
+  saslAuthenticate,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
 ];
