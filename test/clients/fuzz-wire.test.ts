@@ -223,7 +223,7 @@ test('mutated frames over many connections: the broker keeps serving a good clie
     for (const r of results) { responses += r.responses; if (r.closedByBroker) closed++; }
     await assertServes(round);
   }
-  t.diagnostic(`fuzz wire: ${frames} frames in ${round} rounds over ${round * CONNECTIONS_PER_ROUND} connections, ${responses} responses, ${closed} connections closed by the broker, ${((Date.now() - started) / 1000).toFixed(1)} s (FUZZ_SEED=${seed})`);
+  t.diagnostic(`fuzz wire: ${frames} frames in ${round} rounds over ${round * CONNECTIONS_PER_ROUND} connections, ${responses} responses, ${closed} connections closed by the broker, ${((Date.now() - started) / 1000).toFixed(1)} s, broker peak RSS ${Math.round((broker.peakRssKb() ?? 0) / 1024)} MiB (FUZZ_SEED=${seed})`);
   const errors = loggedErrors();
   for (const known of KNOWN_HANDLER_BUGS) {
     if (errors.some((e) => known.pattern.test(e))) t.diagnostic(`known handler bug hit (fix: ${known.fix})`);
