@@ -6,7 +6,7 @@ import { Admin, Consumer, Producer, type MessagesStream } from '@platformatic/ka
 import { DeliveryCheck } from '../check.ts';
 import { resultFrom, type PathResult } from '../result.ts';
 import { decodeRecord, encodeRecord, pace, type Workload } from '../workload.ts';
-import { chunked, uniqueName, type DriverOptions } from './options.ts';
+import { chunked, progress, uniqueName, type DriverOptions } from './options.ts';
 
 export async function runKafka(bootstrap: string, w: Workload, o: DriverOptions): Promise<PathResult> {
   const { spec } = w;
@@ -26,6 +26,7 @@ export async function runKafka(bootstrap: string, w: Workload, o: DriverOptions)
   }));
   const streams: MessagesStream<Buffer, Buffer, Buffer, Buffer>[] = [];
   let streamError: unknown = null;
+  let stopProgress = () => {};
   try {
     for (const c of consumers) {
       const s = await c.consume({ topics: [topic], mode: 'earliest', autocommit: 1000 });
@@ -50,6 +51,7 @@ export async function runKafka(bootstrap: string, w: Workload, o: DriverOptions)
     const perProducerRate = spec.rate / spec.producers;
     let acked = 0;
     const startedAt = performance.now();
+    stopProgress = progress(o.log, () => `kafka: ${acked} acknowledged, ${check.firstDeliveries} delivered, ${check.duplicates} duplicates`);
     let midwayCalled = false;
     const produced = Promise.all(producers.map((producer, p) => chunked(w.idsOf[p], Math.min(o.batch, 10_000), o.inflight, async (chunk, before) => {
       await pace(startedAt, before + chunk.length, perProducerRate);
@@ -73,6 +75,7 @@ export async function runKafka(bootstrap: string, w: Workload, o: DriverOptions)
       notes: [`idempotent producers, acks=all, ${o.inflight} sends in flight each; consumer group of ${spec.consumers}, ${spec.partitions} partitions`],
     }, check, { startedAt, endedAt, acked, failures: 0, resent: 0 });
   } finally {
+    stopProgress();
     await Promise.allSettled(streams.map((s) => s.close()));
     await Promise.allSettled(consumers.map((c) => c.close(true)));
     await Promise.allSettled(producers.map((p) => p.close()));

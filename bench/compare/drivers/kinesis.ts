@@ -11,7 +11,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DeliveryCheck } from '../check.ts';
 import { resultFrom, type PathResult } from '../result.ts';
 import { decodeRecord, encodeRecord, pace, type Workload } from '../workload.ts';
-import { chunked, uniqueName, type DriverOptions } from './options.ts';
+import { chunked, progress, uniqueName, type DriverOptions } from './options.ts';
 import { pollShards, subscribeShards, type KinesisRead, type ShardReaders } from './kinesis-readers.ts';
 
 export function kinesisClient(port: number, http1: boolean): KinesisClient {
@@ -31,6 +31,7 @@ export async function runKinesis(port: number, server: string, w: Workload, o: D
   const name = uniqueName('compare-kinesis');
   const check = new DeliveryCheck(w.keyOf, spec.keys);
   let readers: ShardReaders | null = null;
+  let stopProgress = () => {};
   try {
     await k.send(new CreateStreamCommand({ StreamName: name, ShardCount: spec.partitions }));
     let streamArn = '';
@@ -56,6 +57,7 @@ export async function runKinesis(port: number, server: string, w: Workload, o: D
     let resent = 0;
     let midwayCalled = false;
     const startedAt = performance.now();
+    stopProgress = progress(o.log, () => `kinesis (${server}): ${acked} acknowledged, ${check.firstDeliveries} delivered, ${check.duplicates} duplicates`);
     o.log(`kinesis (${server}): putting ${spec.records} records into ${shards.length} shards`);
     const produced = Promise.all(w.idsOf.map((ids) => chunked(ids, Math.min(o.batch, 500), 1, async (chunk, before) => {
       await pace(startedAt, before + chunk.length, perProducerRate);
@@ -89,6 +91,7 @@ export async function runKinesis(port: number, server: string, w: Workload, o: D
         : `GetRecords per shard (${shards.length} shards), ${o.pollMs} ms pause when empty`}`],
     }, check, { startedAt, endedAt, acked, failures: 0, resent });
   } finally {
+    stopProgress();
     readers?.stop();
     await readers?.done.catch(() => {});
     await k.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })).catch(() => {});

@@ -33,3 +33,10 @@ export async function chunked(ids: Uint32Array, batch: number, inflight: number,
   await Promise.all(running);
   if (failure !== null) throw failure;
 }
+
+/** Logs `line()` every 30 s until the returned function is called (long runs show they are alive). */
+export function progress(log: (line: string) => void, line: () => string): () => void {
+  const t = setInterval(() => log(line()), 30_000);
+  t.unref();
+  return () => clearInterval(t);
+}

@@ -8,7 +8,7 @@ import { PubSub, type Message } from '@google-cloud/pubsub';
 import { DeliveryCheck } from '../check.ts';
 import { resultFrom, type PathResult } from '../result.ts';
 import { decodeRecord, encodeRecord, pace, type Workload } from '../workload.ts';
-import { chunked, uniqueName, type DriverOptions } from './options.ts';
+import { chunked, progress, uniqueName, type DriverOptions } from './options.ts';
 
 export function pubsubClient(hostPort: string, projectId = 'compare'): PubSub {
   const saved = process.env.PUBSUB_EMULATOR_HOST;
@@ -27,6 +27,7 @@ export async function runPubsub(hostPort: string, server: string, w: Workload, o
   const check = new DeliveryCheck(w.keyOf, spec.keys);
   const subscribers: ReturnType<PubSub['subscription']>[] = [];
   let subscriberError: unknown = null;
+  let stopProgress = () => {};
   try {
     const [topic] = await client.createTopic(uniqueName('compare-pubsub'));
     const [sub] = await topic.createSubscription(uniqueName('compare-sub'), { ackDeadlineSeconds: 60, enableMessageOrdering: o.ordering });
@@ -54,6 +55,7 @@ export async function runPubsub(hostPort: string, server: string, w: Workload, o
     let acked = 0;
     let midwayCalled = false;
     const startedAt = performance.now();
+    stopProgress = progress(o.log, () => `pubsub (${server}): ${acked} acknowledged, ${check.firstDeliveries} delivered, ${check.duplicates} duplicates`);
     o.log(`pubsub (${server}): publishing ${spec.records} records`);
     const produced = Promise.all(publishers.map((publisher, p) => chunked(w.idsOf[p], batch, o.inflight, async (chunk, before) => {
       await pace(startedAt, before + chunk.length, perProducerRate);
@@ -77,6 +79,7 @@ export async function runPubsub(hostPort: string, server: string, w: Workload, o
       notes: [`${spec.producers} publishers (batches of ${batch}), ${spec.consumers} StreamingPull subscribers acking each message; ordering keys ${o.ordering ? 'on' : 'off'}`],
     }, check, { startedAt, endedAt, acked, failures: 0, resent: 0 });
   } finally {
+    stopProgress();
     await Promise.allSettled(subscribers.map((s) => s.close()));
     await client.close().catch(() => {});
   }
