@@ -1,13 +1,18 @@
 // A partition's segmented log: validated appends (offsets patched in place, one write per
-// append), index-guided reads, recovery, retention, DeleteRecords and compaction.
+// append), follower appends (bytes kept as the leader wrote them), truncation, index-guided
+// reads, recovery, the leader-epoch cache, retention, DeleteRecords and compaction.
 
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.ts';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC, RecordBatch, scanBatches, validateRecords } from '../records/batch.ts';
 import { decodeRecords, RecordBatchBuilder } from '../records/record.ts';
+import { fsyncDir } from './checkpoint-file.ts';
+import { LeaderEpochCache } from './leader-epoch-cache.ts';
+import { validateReplicaBatches } from './replica-batches.ts';
 import { fileSize, logFile, Segment } from './segment.ts';
+import { scanSegment } from './segment-scan.ts';
 
 export interface LogConfig {
   segmentBytes: number; segmentMs: number; retentionMs: number; retentionBytes: number;
@@ -34,6 +39,9 @@ export const defaultLogConfig: LogConfig = {
 
 export interface AppendResult { baseOffset: bigint; lastOffset: bigint; logAppendTime: bigint; recordCount: number; byteSize: number }
 
+/** A follower append: offsets of the first and last batch appended (-1 when none was complete) and the bytes of `records` used. */
+export interface FollowerAppendResult { firstOffset: bigint; lastOffset: bigint; recordCount: number; bytesUsed: number }
+
 const CLEAN_SHUTDOWN = '.clean-shutdown';
 const LOG_START_CHECKPOINT = 'log-start-offset';
 /** Offset below which every segment has been fsynced: an unclean start re-scans only segments past it. */
@@ -42,45 +50,17 @@ const SCAN_CHUNK = 4 * 1024 * 1024;
 const INDEX_PERSIST_EVERY = 512;
 const INT32_MAX = 0x7fffffffn;
 
-interface ScanOutcome { end: number; truncatedAt: number | null; reason?: string }
-
-/**
- * Scans batches in [from, to) of a segment in large chunks; `visit` sees each complete batch.
- * With `check`, stops at the first batch that is torn, not magic 2, fails its CRC or goes
- * backwards, and reports where the valid data ends.
- */
-async function scanSegment(seg: Segment, from: number, to: number, check: boolean, minOffset: bigint,
-  visit: (b: RecordBatch, pos: number) => void | boolean | Promise<void>): Promise<ScanOutcome> {
-  let pos = from;
-  let expected = minOffset;
-  while (pos < to) {
-    let chunk = await seg.read(pos, Math.min(SCAN_CHUNK, to - pos));
-    let scan = scanBatches(chunk);
-    if (scan.batches.length === 0 && scan.truncated && chunk.length >= LOG_OVERHEAD) {
-      // One batch larger than the chunk: read it whole (if the file holds it whole).
-      const need = LOG_OVERHEAD + chunk.readInt32BE(8);
-      if (need > chunk.length && pos + need <= to) {
-        chunk = await seg.read(pos, need);
-        scan = scanBatches(chunk);
-      }
-    }
-    for (const b of scan.batches) {
-      const at = pos + b.position;
-      if (check) {
-        if (b.magic !== 2) return { end: at, truncatedAt: at, reason: `magic ${b.magic}` };
-        if (!b.isValidCrc()) return { end: at, truncatedAt: at, reason: 'CRC mismatch' };
-        if (b.baseOffset < expected || b.lastOffsetDelta < 0) return { end: at, truncatedAt: at, reason: 'offsets go backwards' };
-      }
-      expected = b.nextOffset;
-      const p = visit(b, at);
-      if (p === false) return { end: at, truncatedAt: null }; // the visitor has what it wanted
-      if (p instanceof Promise) await p;
-    }
-    pos += scan.validBytes;
-    if (scan.error) return { end: pos, truncatedAt: pos, reason: scan.error.message };
-    if (scan.batches.length === 0) return { end: pos, truncatedAt: pos, reason: 'torn batch' };
+/** Writes a small file atomically and durably (temp file fsynced, renamed, directory fsynced). */
+async function writeDurably(path: string, text: string): Promise<void> {
+  const fh = await open(path + '.tmp', 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
-  return { end: pos, truncatedAt: null };
+  await rename(path + '.tmp', path);
+  await fsyncDir(dirname(path));
 }
 
 export class PartitionLog {
@@ -99,11 +79,17 @@ export class PartitionLog {
   private checkpointChain: Promise<unknown> = Promise.resolve();
   private unflushedMessages = 0;
   private lastFlushMs = Date.now();
+  /** Leader epochs and the offsets they start at (leader-epoch-checkpoint). */
+  readonly epochs: LeaderEpochCache;
+  private highWatermarkGuard: (() => bigint) | null = null;
+  /** Bumped when a truncation starts and ends: a read that overlapped one returns nothing rather than stale bytes. */
+  private truncations = 0;
 
   private constructor(dir: string, config: LogConfig, logger?: Logger) {
     this.dir = dir;
     this.config = config;
     this.logger = logger;
+    this.epochs = new LeaderEpochCache(dir, () => this.endOffset, logger);
   }
 
   get logStartOffset(): bigint { return this.startOffset; }
@@ -195,7 +181,26 @@ export class PartitionLog {
       this.segments = [await Segment.create(dir, this.startOffset)];
       this.endOffset = this.startOffset;
     }
+    await this.loadEpochs();
     this.logger?.debug({ dir, clean, logStartOffset: String(this.startOffset), logEndOffset: String(this.endOffset), segments: this.segments.length }, 'log loaded');
+  }
+
+  /** Reads the leader-epoch checkpoint (rebuilt from the batch headers when missing, e.g. a log from before it existed) and fits it to the recovered log. */
+  private async loadEpochs(): Promise<void> {
+    const epochs = this.epochs;
+    if (!(await epochs.load())) {
+      for (const seg of this.segments) {
+        await scanSegment(seg, 0, seg.size, false, -1n, (b) => {
+          if (b.magic === 2) epochs.assign(b.partitionLeaderEpoch, b.baseOffset, false);
+        });
+      }
+      this.logger?.info({ dir: this.dir, epochs: epochs.all.length }, 'rebuilt the leader epoch checkpoint from the log');
+      await epochs.persist();
+    }
+    // Entries past the recovered end (a write lost in a crash) or before the start (retention) no longer hold.
+    epochs.truncateFromEnd(this.endOffset);
+    epochs.truncateFromStart(this.startOffset);
+    await epochs.flushed();
   }
 
   /** Full CRC scan of a segment: truncates a torn or corrupt tail and rebuilds its indexes. Returns whether it truncated. */
@@ -275,33 +280,213 @@ export class PartitionLog {
     const lastOffset = next - 1n;
     let maxTs = -1n;
     for (const b of batches) { const t = b.maxTimestamp; if (t > maxTs) maxTs = t; }
-    await this.maybeRoll(records.length, now, maxTs, lastOffset);
+    // Only batches stamped by this leader say which epoch wrote them (a client's field is not trusted).
+    if (opts.leaderEpoch !== undefined) this.epochs.assign(opts.leaderEpoch, baseOffset);
+    await this.maybeRoll(records.length, now, maxTs, lastOffset, baseOffset);
+    await this.writeBatches(records, batches, now, count);
+    this.endOffset = next;
+    return { baseOffset, lastOffset, logAppendTime, recordCount: count, byteSize: records.length };
+  }
+
+  /**
+   * Writes `batches` (laid out in `bytes`, positions relative to it) at the end of the active
+   * segment, indexes them and applies the flush policy. An epoch change is made durable first:
+   * the checkpoint may then name an epoch the log lacks (trimmed on open), never the reverse.
+   */
+  private async writeBatches(bytes: Buffer, batches: RecordBatch[], now: number, records: number): Promise<void> {
+    const cfg = this.config;
+    if (this.epochs.writePending) {
+      try {
+        await this.epochs.flushed();
+      } catch (err) {
+        throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `writing the leader epoch checkpoint failed: ${(err as Error).message}`);
+      }
+    }
     const seg = this.active;
     const position = seg.size;
     try {
-      await seg.write(records, position);
+      await seg.write(bytes, position);
     } catch (err) {
       this.logger?.error({ err, dir: this.dir }, 'log write failed');
       // Cut whatever part of the write landed so the next append starts at a batch boundary.
       await seg.truncate(position).catch(() => {});
+      this.epochs.truncateFromEnd(this.endOffset);
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `write failed: ${(err as Error).message}`);
     }
     const interval = cfg.indexIntervalBytes;
     for (const b of batches) seg.indexBatch(b.lastOffset, b.maxTimestamp, position + b.position, b.sizeInBytes, interval);
-    seg.size = position + records.length;
-    this.endOffset = next;
+    seg.size = position + bytes.length;
     if (seg.pendingIndexEntries >= INDEX_PERSIST_EVERY) await seg.persistIndexes();
-    this.unflushedMessages += count;
+    this.unflushedMessages += records;
     if ((cfg.flushMessages !== undefined && cfg.flushMessages > 0 && this.unflushedMessages >= cfg.flushMessages) ||
         (cfg.flushMs !== undefined && cfg.flushMs >= 0 && now - this.lastFlushMs >= cfg.flushMs)) {
       await seg.sync();
       this.unflushedMessages = 0;
       this.lastFlushMs = now;
     }
-    return { baseOffset, lastOffset, logAppendTime, recordCount: count, byteSize: records.length };
   }
 
-  private async maybeRoll(incomingBytes: number, now: number, incomingMaxTs: bigint, lastOffset: bigint): Promise<void> {
+  // ---------------------------------------------------------------- follower append
+
+  /**
+   * Appends batches fetched from the leader exactly as it stored them: offsets, timestamps,
+   * leader epochs and producer fields untouched. Each batch must start at or after the log end
+   * (gaps are fine: a compacted leader has them), else OFFSET_OUT_OF_RANGE; a batch cut short
+   * at the end of `records` is left for the next fetch (`bytesUsed` says where it starts).
+   */
+  appendAsFollower(records: Buffer, opts: { now?: number } = {}): Promise<FollowerAppendResult> {
+    const run = this.appendChain.then(() => this.doAppendAsFollower(records, opts.now ?? Date.now()));
+    this.appendChain = run.catch(() => {});
+    return run;
+  }
+
+  private async doAppendAsFollower(records: Buffer, now: number): Promise<FollowerAppendResult> {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log is closed');
+    const first = scanBatches(records).batches[0];
+    if (first && this.endOffset === this.startOffset && first.baseOffset < this.endOffset && first.lastOffset >= this.endOffset) {
+      // An empty log starting inside the leader's first batch (DeleteRecords cut it): start the
+      // log at that batch so it can be stored whole, as Kafka's Partition does.
+      this.truncations++;
+      try {
+        await this.doTruncateFully(first.baseOffset);
+      } finally {
+        this.truncations++;
+      }
+    }
+    const { batches, bytesUsed } = validateReplicaBatches(records, this.endOffset);
+    if (batches.length === 0) return { firstOffset: -1n, lastOffset: -1n, recordCount: 0, bytesUsed: 0 };
+    const cfg = this.config;
+    let count = 0;
+    for (const b of batches) {
+      count += b.recordCount;
+      this.epochs.assign(b.partitionLeaderEpoch, b.baseOffset);
+    }
+    // In runs that fit the active segment (rolling between them), one write per run.
+    for (let i = 0; i < batches.length;) {
+      const first = batches[i];
+      await this.maybeRoll(first.sizeInBytes, now, first.maxTimestamp, first.lastOffset, first.baseOffset);
+      const seg = this.active;
+      let bytes = first.sizeInBytes;
+      let runCount = first.recordCount;
+      let j = i + 1;
+      for (; j < batches.length; j++) {
+        const b = batches[j];
+        if (seg.size + bytes + b.sizeInBytes > cfg.segmentBytes || b.lastOffset - seg.baseOffset > INT32_MAX) break;
+        bytes += b.sizeInBytes;
+        runCount += b.recordCount;
+      }
+      const run = batches.slice(i, j);
+      const from = first.position;
+      const view = records.subarray(from, from + bytes);
+      await this.writeBatches(view, run.map((b) => new RecordBatch(view, b.position - from)), now, runCount);
+      this.endOffset = run[run.length - 1].nextOffset;
+      i = j;
+    }
+    return { firstOffset: batches[0].baseOffset, lastOffset: batches[batches.length - 1].lastOffset, recordCount: count, bytesUsed };
+  }
+
+  // ---------------------------------------------------------------- truncation
+
+  /**
+   * Drops every record at and after `offset` (a follower whose log diverged from its leader's):
+   * later segments are deleted, the one holding `offset` is cut at the batch holding it, the
+   * recovery point and the epoch cache follow. The log end becomes `offset`, or the base offset
+   * of a batch that held `offset` further in. At or past the log end nothing happens; below the
+   * log start the log is emptied and starts at `offset` (truncateFullyAndStartAt).
+   * Durable in this order (log, then epochs), so a crash part-way leaves a valid prefix and an
+   * epoch cache that, trimmed to it on open, still describes it.
+   */
+  truncateTo(offset: bigint): Promise<void> {
+    return this.exclusive(async () => {
+      if (offset < 0n) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot truncate to ${offset}`);
+      if (offset >= this.endOffset) return;
+      if (offset < this.startOffset) return this.doTruncateFully(offset);
+      await this.doTruncateTo(offset);
+    });
+  }
+
+  /** Deletes the whole log and starts it afresh at `offset` (a follower behind its leader's log start). */
+  truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    return this.exclusive(async () => {
+      if (offset < 0n) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot start the log at ${offset}`);
+      await this.doTruncateFully(offset);
+    });
+  }
+
+  /** Runs `fn` with no append and no retention, compaction or DeleteRecords under way; reads overlapping it come back empty. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serialize(() => {
+      const run = this.appendChain.then(async () => {
+        if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log is closed');
+        this.truncations++;
+        try {
+          return await fn();
+        } finally {
+          this.truncations++;
+        }
+      });
+      this.appendChain = run.catch(() => {});
+      return run;
+    });
+  }
+
+  private async doTruncateTo(offset: bigint): Promise<void> {
+    const segs = this.segments;
+    const idx = this.segmentIndexFor(offset);
+    const seg = segs[idx];
+    let cut = seg.size;
+    let dropped: bigint | null = null;
+    await scanSegment(seg, seg.lookup(offset), seg.size, false, -1n, (b, pos) => {
+      if (b.lastOffset < offset) return;
+      cut = pos;
+      dropped = b.baseOffset;
+      return false;
+    });
+    const firstDropped = dropped as bigint | null;
+    let newEnd = firstDropped !== null && firstDropped < offset ? firstDropped : offset;
+    // The batch holding the log start went: nothing from the start on is left.
+    if (newEnd < this.startOffset) newEnd = this.startOffset;
+    this.logger?.info({ dir: this.dir, offset: String(offset), from: String(this.endOffset), to: String(newEnd) }, 'truncating log');
+    await this.rollSync; // a background roll fsync would move the recovery point up again
+    await this.lowerRecoveryPoint(seg.baseOffset);
+    const later = segs.slice(idx + 1);
+    this.segments = segs.slice(0, idx + 1);
+    await this.retireNewestFirst(later);
+    await seg.truncateTo(cut, newEnd);
+    this.endOffset = newEnd;
+    this.unflushedMessages = 0;
+    this.epochs.truncateFromEnd(newEnd);
+    await this.epochs.flushed();
+  }
+
+  private async doTruncateFully(offset: bigint): Promise<void> {
+    this.logger?.info({ dir: this.dir, from: `${this.startOffset}..${this.endOffset}`, startOffset: String(offset) }, 'emptying log');
+    // With no epoch checkpoint, an open after a crash part-way rebuilds it from what is left.
+    await this.epochs.flushed().catch(() => {});
+    await unlink(this.epochs.path).catch(() => {});
+    await this.rollSync;
+    await this.lowerRecoveryPoint(offset);
+    await this.retireNewestFirst(this.segments);
+    this.segments = [await Segment.create(this.dir, offset)];
+    this.startOffset = offset;
+    this.endOffset = offset;
+    this.unflushedMessages = 0;
+    await writeDurably(join(this.dir, LOG_START_CHECKPOINT), `${offset}\n`);
+    await this.advanceRecoveryPoint(offset);
+    this.epochs.clear();
+    await this.epochs.persist();
+  }
+
+  /** Renames segments `.deleted` from the newest down (a crash part-way leaves a prefix of the log) and makes that durable; files go after file.delete.delay.ms. */
+  private async retireNewestFirst(victims: Segment[]): Promise<void> {
+    for (const seg of [...victims].reverse()) {
+      await seg.renameFiles('', '.deleted');
+      this.scheduleUnlink(seg, '.deleted');
+    }
+    if (victims.length > 0) await fsyncDir(this.dir);
+  }
+
+  private async maybeRoll(incomingBytes: number, now: number, incomingMaxTs: bigint, lastOffset: bigint, firstOffset: bigint): Promise<void> {
     const seg = this.active;
     if (seg.size === 0) return;
     const cfg = this.config;
@@ -311,16 +496,17 @@ export class PartitionLog {
     const waited = first !== null && first >= 0n ? incomingMaxTs - first : BigInt(now - seg.createdMs);
     const byTime = waited > BigInt(cfg.segmentMs);
     const byOffset = lastOffset - seg.baseOffset > INT32_MAX;
-    if (bySize || byTime || byOffset) await this.roll();
+    // A follower's first batch may start past the log end (a gap): the new segment starts there (as Kafka).
+    if (bySize || byTime || byOffset) await this.roll(firstOffset > this.endOffset ? firstOffset : this.endOffset);
   }
 
-  /** Closes the active segment for appends and starts a new one at the log end offset. */
-  async roll(): Promise<void> {
+  /** Closes the active segment for appends and starts a new one at `baseOffset` (the log end offset). */
+  async roll(baseOffset = this.endOffset): Promise<void> {
     const old = this.active;
     if (old.size === 0) return;
     old.maybeAppendTimeEntry();
     await old.persistIndexes();
-    const fresh = await Segment.create(this.dir, this.endOffset);
+    const fresh = await Segment.create(this.dir, baseOffset);
     this.segments.push(fresh);
     // Flush the finished segment in the background, then move the recovery point past it.
     const base = fresh.baseOffset;
@@ -345,6 +531,18 @@ export class PartitionLog {
   }
 
   async read(offset: bigint, maxBytes: number, opts: { maxOffset?: bigint; minOneMessage?: boolean } = {}): Promise<Buffer> {
+    const generation = this.truncations;
+    try {
+      const out = await this.readBatches(offset, maxBytes, opts);
+      // Bytes read while the log was cut and perhaps rewritten past the cut may mix old and new data.
+      return generation === this.truncations ? out : Buffer.alloc(0);
+    } catch (err) {
+      if (generation !== this.truncations && !(err instanceof KafkaError)) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  private async readBatches(offset: bigint, maxBytes: number, opts: { maxOffset?: bigint; minOneMessage?: boolean }): Promise<Buffer> {
     const start = this.startOffset;
     const end = this.endOffset;
     if (offset < start || offset > end) {
@@ -455,6 +653,17 @@ export class PartitionLog {
     return run;
   }
 
+  /** Moves the recovery point down (a truncation: what is written after it is not fsynced yet), durably. */
+  private lowerRecoveryPoint(offset: bigint): Promise<unknown> {
+    const run = this.checkpointChain.then(async () => {
+      if (offset >= this.recoveryPoint) return;
+      this.recoveryPoint = offset;
+      await writeDurably(join(this.dir, RECOVERY_POINT_CHECKPOINT), `${offset}\n`);
+    });
+    this.checkpointChain = run.catch(() => {});
+    return run;
+  }
+
   private async writeLogStartOffset(): Promise<void> {
     const p = join(this.dir, LOG_START_CHECKPOINT);
     await writeFile(p + '.tmp', `${this.startOffset}\n`);
@@ -484,15 +693,34 @@ export class PartitionLog {
     this.pendingDeletes.add(entry);
   }
 
+  /**
+   * Installs the bound the log must not delete or clean at or above: the partition's high
+   * watermark, which records above may still be truncated from (null: the log end, as before).
+   */
+  setHighWatermarkGuard(guard: (() => bigint) | null): void {
+    this.highWatermarkGuard = guard;
+  }
+
+  /** Offset below which retention, compaction and DeleteRecords may act. */
+  private get deletableBound(): bigint {
+    const end = this.endOffset;
+    if (!this.highWatermarkGuard) return end;
+    const hw = this.highWatermarkGuard();
+    return hw < end ? hw : end;
+  }
+
+  /** DeleteRecords: moves the log start to `offset` (-1: the high watermark, or the log end without a guard). */
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
     return this.serialize(async () => {
-      const target = offset === -1n ? this.endOffset : offset;
-      if (target < 0n || target > this.endOffset) {
-        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.startOffset}, ${this.endOffset}]`);
+      const bound = this.deletableBound;
+      const target = offset === -1n ? bound : offset;
+      if (target < 0n || target > bound) {
+        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is outside [${this.startOffset}, ${bound}]`);
       }
       if (target <= this.startOffset) return this.startOffset;
       this.startOffset = target;
       await this.writeLogStartOffset();
+      this.epochs.truncateFromStart(target);
       const victims: Segment[] = [];
       for (let i = 0; i < this.segments.length - 1; i++) {
         if (this.segments[i + 1].baseOffset <= target) victims.push(this.segments[i]); else break;
@@ -525,11 +753,16 @@ export class PartitionLog {
           while (i < closed.length && excess - closed[i].size >= 0) { excess -= closed[i].size; victims.push(closed[i++]); }
         }
       }
+      // Never past the high watermark: a segment goes only when everything in it is below.
+      const bound = this.deletableBound;
+      const endOf = (seg: Segment) => this.segments[this.segments.indexOf(seg) + 1].baseOffset;
+      while (victims.length > 0 && endOf(victims[victims.length - 1]) > bound) victims.pop();
       if (victims.length === 0) return { deletedSegments: 0 };
-      const newStart = this.segments[this.segments.indexOf(victims[victims.length - 1]) + 1].baseOffset;
+      const newStart = endOf(victims[victims.length - 1]);
       if (newStart > this.startOffset) {
         this.startOffset = newStart;
         await this.writeLogStartOffset();
+        this.epochs.truncateFromStart(newStart);
       }
       await this.retireSegments(victims);
       this.logger?.info({ dir: this.dir, deleted: victims.length, logStartOffset: String(this.startOffset) }, 'retention deleted segments');
@@ -551,14 +784,21 @@ export class PartitionLog {
     const activeEnd = activeSeg.size;
     // Cleanable: closed segments older than min.compaction.lag.ms (a contiguous prefix, as Kafka).
     const lagCutoff = BigInt(now - cfg.minCompactionLagMs);
+    // With a high-watermark guard, only segments wholly below it are cleaned and only records
+    // below it supersede others (those above may still be truncated away, as in Kafka).
+    const guarded = this.highWatermarkGuard !== null;
+    const bound = this.deletableBound;
     const cleanable: Segment[] = [];
-    for (const s of segs.slice(0, -1)) { if (s.maxTimestamp <= lagCutoff) cleanable.push(s); else break; }
+    for (let i = 0; i < segs.length - 1; i++) {
+      const s = segs[i];
+      if (s.maxTimestamp <= lagCutoff && segs[i + 1].baseOffset <= bound) cleanable.push(s); else break;
+    }
     if (cleanable.length === 0) return { cleanedSegments: 0, removedRecords: 0 };
-    // Latest offset per key across the whole log (the active segment's keys supersede older ones too).
+    // Latest offset per key across the log (the active segment's keys supersede older ones too).
     const latest = new Map<string, bigint>();
     const collect = (seg: Segment, to: number) => scanSegment(seg, 0, to, false, -1n, (b) => {
-      if (b.isControl) return;
-      for (const r of decodeRecords(b)) if (r.key) latest.set(r.key.toString('latin1'), r.offset);
+      if (b.isControl || (guarded && b.baseOffset >= bound)) return;
+      for (const r of decodeRecords(b)) if (r.key && (!guarded || r.offset < bound)) latest.set(r.key.toString('latin1'), r.offset);
     });
     for (const s of segs) await collect(s, s === activeSeg ? activeEnd : s.size);
     let cleanedSegments = 0;
@@ -693,6 +933,7 @@ export class PartitionLog {
     await active.sync();
     await this.rollSync;
     await this.advanceRecoveryPoint(active.baseOffset);
+    await this.epochs.flushed().catch((err) => this.logger?.error({ err, dir: this.dir }, 'leader epoch checkpoint not written'));
     for (const s of this.segments) await s.close();
     for (const d of [...this.pendingDeletes]) {
       if (d.timer) clearTimeout(d.timer);

@@ -6,6 +6,7 @@ import { open, readFile, rename, stat, unlink, writeFile, appendFile } from 'nod
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC, RecordBatch } from '../records/batch.ts';
+import { scanSegment } from './segment-scan.ts';
 
 export const pad20 = (n: bigint): string => n.toString().padStart(20, '0');
 export const logFile = (dir: string, base: bigint): string => join(dir, `${pad20(base)}.log`);
@@ -282,6 +283,48 @@ export class Segment {
     if (this.size < BATCH_HEADER_SIZE) return;
     const h = await this.read(0, BATCH_HEADER_SIZE);
     if (h.length === BATCH_HEADER_SIZE && h.readInt8(MAGIC) === 2) this.firstBatchTimestamp = new RecordBatch(h).maxTimestamp;
+  }
+
+  /**
+   * Cuts the segment at `position` (a batch boundary) so that `nextOffset` follows it: the file
+   * is truncated and fsynced, index entries past the cut dropped and both index files
+   * rewritten, and the largest timestamp re-read from the batches after the last surviving
+   * time-index entry (as Kafka's LogSegment.truncateTo).
+   */
+  async truncateTo(position: number, nextOffset: bigint): Promise<void> {
+    await this.makeWritable();
+    const fh = await this.handle();
+    await fh.truncate(position);
+    await fh.sync();
+    this.size = position;
+    this.nextOffset = nextOffset;
+    const ix = this.index;
+    while (ix.count > 0 && ix.b[ix.count - 1] >= position) ix.count--;
+    const t = this.timeIndex;
+    const endRel = Number(nextOffset - this.baseOffset);
+    while (t.count > 0 && t.b[t.count - 1] >= endRel) t.count--;
+    // What indexBatch would have counted since the last offset-index entry.
+    this.bytesSinceLastIndex = position - (ix.count > 0 ? ix.b[ix.count - 1] : 0);
+    let from = 0;
+    if (t.count > 0) {
+      this.maxTimestamp = BigInt(t.a[t.count - 1]);
+      this.offsetOfMaxTimestamp = this.baseOffset + BigInt(t.b[t.count - 1]);
+      // Batches before the one holding that offset are covered by the entry.
+      from = this.lookup(this.offsetOfMaxTimestamp);
+    } else {
+      this.maxTimestamp = -1n;
+      this.offsetOfMaxTimestamp = -1n;
+    }
+    await scanSegment(this, from, position, false, -1n, (b) => {
+      if (b.maxTimestamp > this.maxTimestamp) { this.maxTimestamp = b.maxTimestamp; this.offsetOfMaxTimestamp = b.lastOffset; }
+    });
+    if (position === 0) {
+      this.firstBatchTimestamp = null;
+      this.createdMs = Date.now();
+    } else if (this.firstBatchTimestamp === null) {
+      await this.readFirstBatchTimestamp();
+    }
+    await this.writeIndexes();
   }
 
   async truncate(position: number): Promise<void> {
