@@ -86,3 +86,30 @@ export async function listenerPorts(broker: Broker, names: string[]): Promise<Re
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export const SECURE_LISTENERS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL', 'MTLS'] as const;
+export type SecureListener = (typeof SECURE_LISTENERS)[number];
+
+/**
+ * The overrides for a broker with every kind of listener on free ports:
+ * PLAINTEXT, SSL (no client certificate), SASL_PLAINTEXT, SASL_SSL, and MTLS
+ * (SSL with ssl.client.auth=required). PLAIN users come from the JAAS line.
+ */
+export function secureBrokerOverrides(pki: TestPki, plainUsers: Record<string, string>): Record<string, string> {
+  const listeners = SECURE_LISTENERS.map((l) => `${l}://127.0.0.1:0`).join(',');
+  const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+    Object.entries(plainUsers).map(([u, p]) => `user_${u}="${p}"`).join(' ') + ';';
+  return {
+    listeners,
+    'advertised.listeners': listeners,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.certificate.chain': pki.server.cert,
+    'ssl.keystore.key': pki.server.key,
+    'ssl.truststore.location': pki.ca,
+    'listener.name.mtls.ssl.client.auth': 'required',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': jaas,
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': jaas,
+  };
+}

@@ -126,7 +126,8 @@ export class Authenticator {
   async authenticate(version: number, token: Buffer): Promise<AuthenticateResult> {
     const none = Buffer.alloc(0);
     if (!this.opts.sasl || this.state !== 'authenticate' || !this.server) {
-      this.closeAfterResponse = true;
+      // Out of turn on a SASL listener ends the connection; on others it is just refused, as in Kafka.
+      if (this.opts.sasl) this.closeAfterResponse = true;
       const errorMessage = this.state === 'complete'
         ? 'SaslAuthenticate request received after successful authentication'
         : 'Unexpected SaslAuthenticate request: no SaslHandshake v1 before it';
