@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../test/support/broker.ts';
 import { runKafka } from './drivers/kafka.ts';
 import { runKinesis } from './drivers/kinesis.ts';
 import { runPubsub } from './drivers/pubsub.ts';
+import { runPubsubV1 } from './drivers/pubsub-v1.ts';
 import type { DriverOptions } from './drivers/options.ts';
 import { runPerfTools, type PerfToolsResult } from './perf-tools.ts';
 import { describeMachine } from './report/machine.ts';
@@ -31,6 +32,8 @@ const HELP = `usage: node bench/compare/main.ts [options]   (or: tributary compa
   --peers auto|on|off    also run Google's Pub/Sub emulator and kinesis-mock (default auto: when present)
   --peer-records N       records per peer path (default min(records, 10000): both are far slower)
   --ordering on|off      Pub/Sub ordering keys (default on)
+  --pubsub-client C      high (the high-level client) | v1 (generated clients: 1,000-message Publish
+                         requests, raw StreamingPull) | both (default high)
   --restart              restart the broker (SIGTERM, same port and data) once a third is produced
   --perf-tools on|off    also run tributary producer-perf-test / consumer-perf-test (default on)
   --batch N              records per produce/publish/PutRecords call (default 500)
@@ -50,7 +53,7 @@ const { values: a } = parseArgs({
     'key-distribution': { type: 'string' }, 'zipf-exponent': { type: 'string' }, rate: { type: 'string' },
     producers: { type: 'string' }, consumers: { type: 'string' }, partitions: { type: 'string' },
     paths: { type: 'string' }, peers: { type: 'string' }, 'peer-records': { type: 'string' },
-    ordering: { type: 'string' }, restart: { type: 'boolean' }, 'perf-tools': { type: 'string' },
+    ordering: { type: 'string' }, 'pubsub-client': { type: 'string' }, restart: { type: 'boolean' }, 'perf-tools': { type: 'string' },
     batch: { type: 'string' }, 'kinesis-read': { type: 'string' }, inflight: { type: 'string' }, 'poll-ms': { type: 'string' }, 'idle-ms': { type: 'string' },
     seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   },
@@ -99,12 +102,16 @@ for (const p of paths) if (!['kafka', 'pubsub', 'kinesis'].includes(p)) {
 const peers = choice(a.peers, 'peers', ['auto', 'on', 'off'] as const, 'auto');
 const peerRecords = Math.floor(num(a['peer-records'], 'peer-records', Math.min(records, 10_000), 1));
 const ordering = choice(a.ordering, 'ordering', ['on', 'off'] as const, 'on') === 'on';
+const pubsubClients = choice(a['pubsub-client'], 'pubsub-client', ['high', 'v1', 'both'] as const, 'high');
 const perfTools = choice(a['perf-tools'], 'perf-tools', ['on', 'off'] as const, 'on') === 'on';
 const outDir = resolve(a.out ?? join(REPO_ROOT, 'bench', 'compare', 'out'));
 const idleMs = num(a['idle-ms'], 'idle-ms', 30_000);
 const pollMs = num(a['poll-ms'], 'poll-ms', 50);
 const kinesisRead = choice(a['kinesis-read'], 'kinesis-read', ['get', 'subscribe'] as const, 'get');
 
+// The Google client probes for a GCE metadata server (and warns when there is none);
+// against an emulator there is nothing to find.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
 const t0 = performance.now();
 const log = (s: string) => process.stderr.write(`[compare +${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
 const driver = (n: number): DriverOptions => ({
@@ -152,17 +159,27 @@ try {
   for (const p of paths) {
     if (p === 'kafka') await attempt('Kafka · Tributary', () => runKafka(broker.bootstrap, workload, { ...driver(records), midway: restartBroker }));
     if (p === 'pubsub') {
-      await attempt('Pub/Sub · Tributary', () => runPubsub(emu.pubsubHostPort, 'Tributary', workload, { ...driver(records), ordering, midway: restartBroker }));
-      if (wantGoogle) {
-        await attempt("Pub/Sub · Google's emulator", async () => {
-          const g = await startGoogle();
-          try {
-            return await runPubsub(g.hostPort, "Google's emulator", peerWorkload, { ...driver(peerRecords), ordering });
-          } finally {
-            await g.stop();
-          }
+      const flavours = pubsubClients === 'both' ? (['high', 'v1'] as const) : [pubsubClients];
+      for (const flavour of flavours) {
+        const run = flavour === 'v1' ? runPubsubV1 : runPubsub;
+        const suffix = flavour === 'v1' ? ' (v1)' : '';
+        await attempt(`Pub/Sub · Tributary${suffix}`, async () => {
+          const r = await run(emu.pubsubHostPort, 'Tributary', workload, { ...driver(records), ordering, midway: restartBroker });
+          return { ...r, label: r.label + suffix };
         });
-      } else if (peers !== 'off') skipped.push("Pub/Sub · Google's emulator: gcloud not found");
+        if (wantGoogle) {
+          await attempt(`Pub/Sub · Google's emulator${suffix}`, async () => {
+            const g = await startGoogle();
+            try {
+              const r = await run(g.hostPort, "Google's emulator", peerWorkload, { ...driver(peerRecords), ordering });
+              return { ...r, label: r.label + suffix };
+            } finally {
+              await g.stop();
+            }
+          });
+        }
+      }
+      if (!wantGoogle && peers !== 'off') skipped.push("Pub/Sub · Google's emulator: gcloud not found");
     }
     if (p === 'kinesis') {
       await attempt('Kinesis · Tributary', () => runKinesis(emu.kinesisPort, 'Tributary', workload, { ...driver(records), http1: false, pollMs, read: kinesisRead, midway: restartBroker }));
@@ -197,6 +214,7 @@ const options: Record<string, string | number | boolean> = {};
 if (a.restart) options.restart = true;
 if (!ordering) options['pubsub ordering keys'] = 'off';
 if (kinesisRead !== 'get') options['kinesis read'] = kinesisRead;
+if (pubsubClients !== 'high') options['pubsub client'] = pubsubClients;
 if (peerRecords !== records && (wantGoogle || wantMock)) options['peer records'] = peerRecords;
 const report: Report = {
   startedAt, seconds: (performance.now() - t0) / 1000,
