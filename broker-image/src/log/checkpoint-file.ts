@@ -45,18 +45,20 @@ export async function readCheckpoint<T>(path: string, fmt: CheckpointFormat<T>):
   return out;
 }
 
-export async function writeCheckpoint<T>(path: string, fmt: CheckpointFormat<T>, entries: readonly T[]): Promise<void> {
+/** `durable: false` skips the fsyncs (still atomic: readers see the old or the new file whole). */
+export async function writeCheckpoint<T>(path: string, fmt: CheckpointFormat<T>, entries: readonly T[], opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   const text = [String(fmt.version), String(entries.length), ...entries.map((e) => fmt.format(e))].join('\n') + '\n';
   const tmp = path + '.tmp';
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(text);
-    await fh.sync();
+    if (durable) await fh.sync();
   } finally {
     await fh.close();
   }
   await rename(tmp, path);
-  await fsyncDir(dirname(path));
+  if (durable) await fsyncDir(dirname(path));
 }
 
 /** Makes renames and unlinks in `dir` durable. */

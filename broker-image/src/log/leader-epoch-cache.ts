@@ -30,6 +30,7 @@ export class LeaderEpochCache {
   private writing: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
   private inFlight = 0;
+  private queuedDurable = false;
 
   /** `logEndOffset` is the log's current end: the end of the latest epoch. */
   constructor(dir: string, logEndOffset: () => bigint, logger?: Logger) {
@@ -146,13 +147,19 @@ export class LeaderEpochCache {
     return this.queued ?? this.writing;
   }
 
-  /** Queues a write of the current entries (one queued write covers any number of changes). */
-  persist(): Promise<void> {
+  /**
+   * Queues a write of the current entries (one queued write covers any number of changes).
+   * `durable: false` skips the fsyncs, for a history that a rebuild would find again.
+   */
+  persist(opts: { durable?: boolean } = {}): Promise<void> {
+    this.queuedDurable ||= opts.durable ?? true;
     if (this.queued) return this.queued;
     this.inFlight++;
     const run = this.writing.catch(() => {}).then(() => {
       this.queued = null;
-      return writeCheckpoint(this.path, format, this.entries.map((e) => ({ ...e })));
+      const durable = this.queuedDurable;
+      this.queuedDurable = false;
+      return writeCheckpoint(this.path, format, this.entries.map((e) => ({ ...e })), { durable });
     }).finally(() => { this.inFlight--; });
     this.queued = run;
     this.writing = run;

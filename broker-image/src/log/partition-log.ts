@@ -194,8 +194,9 @@ export class PartitionLog {
           if (b.magic === 2) epochs.assign(b.partitionLeaderEpoch, b.baseOffset, false);
         });
       }
-      this.logger?.info({ dir: this.dir, epochs: epochs.all.length }, 'rebuilt the leader epoch checkpoint from the log');
-      await epochs.persist();
+      if (this.endOffset > this.startOffset) this.logger?.info({ dir: this.dir, epochs: epochs.all.length }, 'rebuilt the leader epoch checkpoint from the log');
+      // A new log's empty history is not worth two fsyncs per partition: if a crash loses it, the next open rebuilds it.
+      await epochs.persist({ durable: epochs.all.length > 0 });
     }
     // Entries past the recovered end (a write lost in a crash) or before the start (retention) no longer hold.
     epochs.truncateFromEnd(this.endOffset);
