@@ -34,7 +34,7 @@ export function createListenerServer(listener: Listener, config: BrokerConfig, o
   server.prependListener('connection', (raw: Socket) => {
     admit(raw);
   });
-  // Failed or timed-out handshakes: node:tls has already destroyed the socket.
-  server.on('tlsClientError', () => {});
+  // Failed or timed-out handshakes. With a listener here node:tls leaves the socket open: close it.
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
   return server;
 }
