@@ -12,6 +12,7 @@ import { batchesIn, batchOf, cfg, code, readAll, readRaw, withDir } from './test
 async function replicate(leader: PartitionLog, follower: PartitionLog, fetchBytes: number): Promise<number> {
   let fetches = 0;
   while (follower.logEndOffset < leader.logEndOffset) {
+    assert.ok(fetches < 10_000, 'replication makes progress');
     const records = await leader.read(follower.logEndOffset, fetchBytes);
     const res = await follower.appendAsFollower(records);
     assert.equal(res.bytesUsed, records.length, 'reads return whole batches');
@@ -137,4 +138,25 @@ test('follower appends share the append queue with leader appends, and roll by s
   const raw = await readRaw(log);
   assert.ok(batchesIn(raw).every((b: RecordBatch) => b.isValidCrc()));
   await log.close();
+}));
+
+test('a compacted leader\'s cleaned batches (fewer records than their offset range) replicate as they are', () => withDir(async (dir, root) => {
+  const conf = cfg({ segmentBytes: 500, cleanupPolicy: ['compact'] });
+  const leader = await PartitionLog.open(dir, conf);
+  for (let round = 0; round < 6; round++) {
+    await leader.append(buildBatch(['a', 'b', 'c', 'd'].map((k) => ({ key: k, value: `${k}${round}`, timestamp: 1000 })).concat(round % 2 ? [] : [{ key: `only${round}`, value: 'x', timestamp: 1000 }])), { leaderEpoch: round < 3 ? 1 : 2 });
+  }
+  const removed = (await leader.compact(1_000_000)).removedRecords;
+  assert.ok(removed > 0, 'the leader compacted');
+  const raw = await readRaw(leader);
+  assert.ok(batchesIn(raw).some((b) => b.recordCount < b.lastOffsetDelta + 1), 'a cleaned batch keeps its offset range');
+  const follower = await PartitionLog.open(join(root, 'f-0'), conf);
+  for (let fetches = 0; follower.logEndOffset < leader.logEndOffset; fetches++) {
+    assert.ok(fetches < 100, 'replication makes progress');
+    await follower.appendAsFollower(await leader.read(follower.logEndOffset, 300));
+  }
+  assert.deepEqual(await readRaw(follower), raw);
+  assert.deepEqual(await readAll(follower), await readAll(leader));
+  await leader.close();
+  await follower.close();
 }));
