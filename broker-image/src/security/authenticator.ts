@@ -57,6 +57,8 @@ export class Authenticator {
   principal: string;
   /** Set when the response being sent must be the last on this connection. */
   closeAfterResponse = false;
+  /** Why authentication failed (for the broker's log), once it has. */
+  failure: string | null = null;
 
   constructor(opts: AuthenticatorOptions) {
     this.opts = opts;
@@ -145,6 +147,7 @@ export class Authenticator {
       this.state = 'failed';
       this.closeAfterResponse = true;
       const message = err instanceof SaslAuthenticationError ? err.message : `Authentication failed: ${(err as Error).message}`;
+      this.failure = `${this.mechanism ?? 'SASL'}: ${message}`;
       return { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: message, authBytes: none, sessionLifetimeMs: 0n };
     }
   }

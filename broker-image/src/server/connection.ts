@@ -137,6 +137,7 @@ export class Connection {
         this.lastActive = Date.now();
         if (this.auth.closeAfterResponse && !this.closed) {
           // A refused authentication: the answer goes out, then the connection ends.
+          if (this.auth.failure) this.logger.info({ reason: this.auth.failure }, 'SASL authentication failed: closing connection');
           this.closed = true;
           this.clearTimers();
           this.socket.end();

@@ -1,0 +1,108 @@
+// The listener sockets on their own (server/listeners.ts with the broker's
+// config parsing, no broker): max.connections and per-IP overrides counted at
+// accept and released on close; ssl.client.auth=requested (no certificate:
+// ANONYMOUS; a trusted one: its subject; an untrusted one: refused); and
+// configuration mistakes refused before anything listens.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net, { type Server, type Socket } from 'node:net';
+import tls, { TLSSocket } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { brokerConfigFrom, ConfigError } from '../../broker-image/src/config/broker-config.ts';
+import { createListenerServer } from '../../broker-image/src/server/listeners.ts';
+import { tlsPrincipal } from '../../broker-image/src/security/tls.ts';
+import { tempDir } from '../support/broker.ts';
+import { makePki } from '../support/tls.ts';
+import { waitFor } from '../support/clients.ts';
+
+const dir = tempDir('tributary-listeners-');
+const pki = makePki(dir.path);
+after(() => dir.remove());
+
+async function listen(props: Record<string, string>, onSocket: (s: Socket) => void): Promise<{ server: Server; port: number }> {
+  const config = brokerConfigFrom(new Map(Object.entries(props)));
+  const server = createListenerServer(config.listeners[0]!, config, onSocket);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+/** Connects and reports whether the server kept the connection (it echoes one byte to those it accepted). */
+function probe(port: number, localAddress: string): Promise<{ socket: net.Socket; accepted: boolean }> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress });
+    socket.on('error', () => {});
+    socket.once('data', () => resolve({ socket, accepted: true }));
+    socket.once('close', () => resolve({ socket, accepted: false }));
+  });
+}
+
+test('max.connections and max.connections.per.ip(.overrides) refuse at accept and free a slot on close', async () => {
+  const { server, port } = await listen({
+    listeners: 'PLAINTEXT://127.0.0.1:0', 'max.connections': '5', 'max.connections.per.ip': '2',
+    'max.connections.per.ip.overrides': '127.0.0.9:4',
+  }, (s) => s.write('x'));
+  try {
+    const a = [await probe(port, '127.0.0.8'), await probe(port, '127.0.0.8'), await probe(port, '127.0.0.8')];
+    assert.deepEqual(a.map((p) => p.accepted), [true, true, false], 'per-IP limit 2');
+    const b = [];
+    for (let i = 0; i < 4; i++) b.push(await probe(port, '127.0.0.9'));
+    assert.deepEqual(b.map((p) => p.accepted), [true, true, true, false], 'override: 4 for 127.0.0.9, but max.connections=5 in all');
+    a[0]!.socket.destroy();
+    await waitFor('the freed slot', async () => {
+      const p = await probe(port, '127.0.0.10');
+      p.socket.destroy();
+      return p.accepted;
+    }, 10_000, 50);
+    for (const p of [...a, ...b]) p.socket.destroy();
+  } finally {
+    server.close();
+  }
+});
+
+function tlsConnect(port: number, cert?: { cert: string; key: string }): Promise<{ ok: boolean; error?: string; socket: tls.TLSSocket }> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: '127.0.0.1', port, ca: readFileSync(pki.ca), servername: 'localhost',
+      ...(cert ? { cert: readFileSync(cert.cert), key: readFileSync(cert.key) } : {}),
+    });
+    socket.on('error', (e) => resolve({ ok: false, error: e.message, socket }));
+    socket.once('data', () => resolve({ ok: true, socket }));
+    socket.once('close', () => resolve({ ok: false, socket }));
+  });
+}
+
+test('ssl.client.auth=requested: no certificate is ANONYMOUS, a trusted one gives its subject, an untrusted one is refused', async () => {
+  const principals: string[] = [];
+  const { server, port } = await listen({
+    listeners: 'SSL://127.0.0.1:0',
+    'ssl.keystore.location': pki.server.bundle, // key + chain in one PEM file
+    'ssl.truststore.location': pki.ca, 'ssl.client.auth': 'requested',
+  }, (s) => {
+    assert.ok(s instanceof TLSSocket);
+    principals.push(tlsPrincipal(s));
+    s.write('x');
+  });
+  try {
+    const none = await tlsConnect(port);
+    assert.equal(none.ok, true, none.error);
+    const good = await tlsConnect(port, pki.client('carol'));
+    assert.equal(good.ok, true, good.error);
+    const foreign = await tlsConnect(port, pki.client('mallory', { foreign: true }));
+    assert.equal(foreign.ok, false);
+    assert.deepEqual(principals, ['User:ANONYMOUS', 'User:CN=carol,OU=tests,O=Tributary']);
+    for (const c of [none, good, foreign]) c.socket.destroy();
+  } finally {
+    server.close();
+  }
+});
+
+test('configuration mistakes are refused before listening', () => {
+  const mk = (props: Record<string, string>) => () => createListenerServer(brokerConfigFrom(new Map(Object.entries(props))).listeners[0]!, brokerConfigFrom(new Map(Object.entries(props))), () => {});
+  assert.throws(mk({ listeners: 'SSL://127.0.0.1:0' }), (e: Error) => e instanceof ConfigError && /ssl.keystore/.test(e.message));
+  assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': '/nonexistent.pem' }), /cannot read/);
+  assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': pki.server.bundle, 'ssl.client.auth': 'required' }), /truststore/);
+  assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'JKS', 'ssl.keystore.location': 'x' }), /PEM or PKCS12/);
+  assert.throws(mk({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'GSSAPI' }), /GSSAPI is not supported/);
+  assert.throws(mk({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.jaas.config': 'PlainLoginModule required user_a="b"' }), /jaas/);
+  assert.throws(() => brokerConfigFrom(new Map([['listeners', 'X://h:1'], ['listener.security.protocol.map', 'X:TLS']])), /NAME:PROTOCOL/);
+});
