@@ -84,6 +84,8 @@ export class PartitionLog {
   private highWatermarkGuard: (() => bigint) | null = null;
   /** Bumped when a truncation starts and ends: a read that overlapped one returns nothing rather than stale bytes. */
   private truncations = 0;
+  /** Truncations queued behind maintenance: compaction gives way to them (as Kafka aborts cleaning). */
+  private truncationsWaiting = 0;
 
   private constructor(dir: string, config: LogConfig, logger?: Logger) {
     this.dir = dir;
@@ -414,9 +416,14 @@ export class PartitionLog {
     });
   }
 
-  /** Runs `fn` with no append and no retention, compaction or DeleteRecords under way; reads overlapping it come back empty. */
+  /**
+   * Runs `fn` with no append and no retention, compaction or DeleteRecords under way (a
+   * compaction in progress stops early); reads overlapping it come back empty.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.truncationsWaiting++;
     return this.serialize(() => {
+      this.truncationsWaiting--;
       const run = this.appendChain.then(async () => {
         if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log is closed');
         this.truncations++;
@@ -796,8 +803,10 @@ export class PartitionLog {
     }
     if (cleanable.length === 0) return { cleanedSegments: 0, removedRecords: 0 };
     // Latest offset per key across the log (the active segment's keys supersede older ones too).
+    const aborted = () => this.truncationsWaiting > 0;
     const latest = new Map<string, bigint>();
     const collect = (seg: Segment, to: number) => scanSegment(seg, 0, to, false, -1n, (b) => {
+      if (aborted()) return false;
       if (b.isControl || (guarded && b.baseOffset >= bound)) return;
       for (const r of decodeRecords(b)) if (r.key && (!guarded || r.offset < bound)) latest.set(r.key.toString('latin1'), r.offset);
     });
@@ -805,6 +814,8 @@ export class PartitionLog {
     let cleanedSegments = 0;
     let removedRecords = 0;
     for (const seg of cleanable) {
+      if (aborted()) break;
+      let stopped = false;
       let removedHere = 0;
       let changed = false;
       const fresh = new Segment(this.dir, seg.baseOffset, false);
@@ -827,46 +838,50 @@ export class PartitionLog {
           pendingBytes = 0;
         }
       };
-      try {
-        await scanSegment(seg, 0, seg.size, false, -1n, async (b) => {
-          if (b.isControl) return emit(Buffer.from(b.bytes));
-          const records = decodeRecords(b);
-          // Tombstones (KIP-534): the first cleaning stamps the batch with a delete horizon
-          // (now + delete.retention.ms); cleanings after the horizon drop them.
-          const horizon = b.hasDeleteHorizon ? b.baseTimestamp : null;
-          const dropTombstones = horizon !== null && BigInt(now) >= horizon;
-          const keep = records.filter((r) => {
-            if (!r.key) return false;
-            if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
-            if (r.value === null && dropTombstones) return false;
-            return true;
-          });
-          removedHere += records.length - keep.length;
-          const keepsTombstone = keep.some((r) => r.value === null);
-          if (keep.length === records.length && (!keepsTombstone || horizon !== null)) return emit(Buffer.from(b.bytes));
-          changed = true;
-          if (keep.length === 0) return;
-          // Survivors are re-encoded with the batch's codec, keeping their offsets (gaps) and the batch's range.
-          const builder = new RecordBatchBuilder({
-            compression: b.compression, baseOffset: b.baseOffset, partitionLeaderEpoch: b.partitionLeaderEpoch,
-            producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence,
-            transactional: b.isTransactional, logAppendTime: b.isLogAppendTime, now: Number(b.maxTimestamp),
-            lastOffsetDelta: b.lastOffsetDelta,
-            deleteHorizonMs: keepsTombstone ? horizon ?? BigInt(now + cfg.deleteRetentionMs) : undefined,
-          });
-          for (const r of keep) builder.add({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta });
-          return emit(builder.build());
+      const clean = async (b: RecordBatch): Promise<void> => {
+        if (b.isControl) return emit(Buffer.from(b.bytes));
+        const records = decodeRecords(b);
+        // Tombstones (KIP-534): the first cleaning stamps the batch with a delete horizon
+        // (now + delete.retention.ms); cleanings after the horizon drop them.
+        const horizon = b.hasDeleteHorizon ? b.baseTimestamp : null;
+        const dropTombstones = horizon !== null && BigInt(now) >= horizon;
+        const keep = records.filter((r) => {
+          if (!r.key) return false;
+          if (latest.get(r.key.toString('latin1')) !== r.offset) return false;
+          if (r.value === null && dropTombstones) return false;
+          return true;
         });
-        if (pendingBytes) {
+        removedHere += records.length - keep.length;
+        const keepsTombstone = keep.some((r) => r.value === null);
+        if (keep.length === records.length && (!keepsTombstone || horizon !== null)) return emit(Buffer.from(b.bytes));
+        changed = true;
+        if (keep.length === 0) return;
+        // Survivors are re-encoded with the batch's codec, keeping their offsets (gaps) and the batch's range.
+        const builder = new RecordBatchBuilder({
+          compression: b.compression, baseOffset: b.baseOffset, partitionLeaderEpoch: b.partitionLeaderEpoch,
+          producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence,
+          transactional: b.isTransactional, logAppendTime: b.isLogAppendTime, now: Number(b.maxTimestamp),
+          lastOffsetDelta: b.lastOffsetDelta,
+          deleteHorizonMs: keepsTombstone ? horizon ?? BigInt(now + cfg.deleteRetentionMs) : undefined,
+        });
+        for (const r of keep) builder.add({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta });
+        return emit(builder.build());
+      };
+      try {
+        await scanSegment(seg, 0, seg.size, false, -1n, (b) => {
+          if (aborted()) { stopped = true; return false; }
+          return clean(b);
+        });
+        if (pendingBytes && !stopped) {
           const data = Buffer.concat(pending, pendingBytes);
           await out.write(data, 0, data.length, outPos);
           outPos += data.length;
         }
-        if (changed) await out.sync();
+        if (changed && !stopped) await out.sync();
       } finally {
         await out.close();
       }
-      if (!changed) {
+      if (!changed || stopped) {
         await unlink(cleanedPath).catch(() => {});
         continue;
       }

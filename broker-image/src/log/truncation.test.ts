@@ -254,3 +254,22 @@ test('crash in truncateFullyAndStartAt (epoch checkpoint gone, segments retired)
   assert.deepEqual(reopened.epochs.all, [{ epoch: 1, startOffset: 0n }]);
   await reopened.close();
 }));
+
+test('a compaction under way gives way to a truncation queued behind it, and runs whole next time', () => withDir(async (dir) => {
+  const log = await PartitionLog.open(dir, conf({ segmentBytes: 500, cleanupPolicy: ['compact'] }));
+  for (let round = 0; round < 8; round++) {
+    for (const k of ['a', 'b', 'c', 'd', 'e']) await log.append(buildBatch([{ key: k, value: `${k}${round}`.padEnd(50, '.'), timestamp: 1000 }]), { leaderEpoch: 1 });
+  }
+  assert.ok(log.segmentCount > 3);
+  const compaction = log.compact(1_000_000);
+  const truncation = log.truncateTo(35n);
+  assert.deepEqual(await compaction, { cleanedSegments: 0, removedRecords: 0 });
+  await truncation;
+  assert.equal(log.logEndOffset, 35n);
+  assert.ok(!(await readdir(dir)).some((n) => n.endsWith('.cleaned')));
+  const cleaned = await log.compact(1_000_000);
+  assert.ok(cleaned.cleanedSegments > 0 && cleaned.removedRecords > 0, JSON.stringify(cleaned));
+  const values = (await readAll(log)).map((r) => r.value!.replace(/\.+$/, ''));
+  assert.ok(['a6', 'b6', 'c6', 'd6', 'e6'].every((v) => values.includes(v)) && !values.includes('a0'), `values: ${values}`);
+  await log.close();
+}));
