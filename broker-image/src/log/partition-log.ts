@@ -619,6 +619,18 @@ export class PartitionLog {
   }
 
   async offsetForTimestamp(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | null> {
+    for (let attempt = 1; ; attempt++) {
+      const generation = this.truncations;
+      try {
+        return await this.findOffsetForTimestamp(timestamp);
+      } catch (err) {
+        // A segment deleted or cut under the search: search the log as it is now.
+        if (generation === this.truncations || err instanceof KafkaError || attempt === 3) throw err;
+      }
+    }
+  }
+
+  private async findOffsetForTimestamp(timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | null> {
     if (timestamp === -2n) return { offset: this.startOffset, timestamp: -1n };
     if (timestamp === -1n) return { offset: this.endOffset, timestamp: -1n };
     for (const seg of [...this.segments]) {
