@@ -5,7 +5,8 @@
 // Each produces a few records and reads them back. Then the refusals: wrong
 // passwords and unknown users (SASL_AUTHENTICATION_FAILED with its message), a
 // client certificate from a foreign CA, an expired one, and no certificate at all.
-// Certificates are made by openssl in a temp dir (test/support/tls.ts).
+// Certificates are made by openssl in a temp dir (test/support/tls.ts). Last,
+// the project's own client side (for the tools' --command-config) the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -15,6 +16,10 @@ import { KCAT, PYTHON, cliOk, jsonLines, kafkajs, run, runOk, uniqueTopic } from
 import { listenerPorts, makePki, secureBrokerOverrides, SECURE_LISTENERS, type KeyPair, type SecureListener, type TestPki } from '../support/tls.ts';
 import { subjectDn } from '../../broker-image/src/security/principal.ts';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
+import type { Socket } from 'node:net';
+import { clientSecurity, connectTransport, saslLogin, type SendRequest } from '../../broker-image/src/security/client-security.ts';
+import { decodeResponse, encodeRequest } from '../../broker-image/src/protocol/codec.ts';
+import { FrameDecoder } from '../../broker-image/src/protocol/framing.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -288,4 +293,49 @@ test('kafkajs: wrong passwords and unknown users fail with the broker\'s message
     err = await attempt('MTLS', { ssl: { ca, cert: readFileSync(c.cert, 'utf8'), key: readFileSync(c.key, 'utf8') } });
     assert.ok(err, `kafkajs got in with ${c.cert}`);
   }
+});
+
+// ---------------------------------------------------------------------------
+// The project's own client side (security/client-security.ts, for the CLI's --command-config)
+
+/** Sends requests over a connected socket with the broker's codec; one at a time. */
+function requester(socket: Socket): SendRequest {
+  const decoder = new FrameDecoder();
+  let id = 0;
+  let waiting: ((f: Buffer | null) => void) | null = null;
+  socket.on('data', (d: Buffer) => { for (const f of decoder.push(d)) waiting?.(f); });
+  socket.on('close', () => waiting?.(null));
+  return (apiKey, apiVersion, body) => new Promise((resolve, reject) => {
+    waiting = (f) => (f ? resolve(decodeResponse(apiKey, apiVersion, f).body) : reject(new Error('connection closed')));
+    socket.write(encodeRequest({ apiKey, apiVersion, correlationId: ++id, clientId: 'tool' }, body));
+  });
+}
+
+test('the tools\' client: Kafka client properties → TLS and SASL login (PLAIN, SCRAM-SHA-256/512, client certificate); refusals carry the broker\'s message', async () => {
+  const jaas = (module: string, u: string, p: string) => `org.apache.kafka.common.security.${module} required username="${u}" password="${p}";`;
+  const cases: [SecureListener, Record<string, string>][] = [
+    ['SSL', { 'security.protocol': 'SSL', 'ssl.truststore.location': pki.ca }],
+    ['SASL_PLAINTEXT', { 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': jaas('plain.PlainLoginModule', 'alice', PLAIN_USERS.alice) }],
+    ...(['SCRAM-SHA-256', 'SCRAM-SHA-512'].map((m): [SecureListener, Record<string, string>] => ['SASL_SSL', {
+      'security.protocol': 'SASL_SSL', 'ssl.truststore.location': pki.ca, 'sasl.mechanism': m, 'sasl.jaas.config': jaas('scram.ScramLoginModule', 'bob', SCRAM_USER.password),
+    }])),
+    ['MTLS', { 'security.protocol': 'SSL', 'ssl.truststore.location': pki.ca, 'ssl.keystore.location': aliceCert.bundle }],
+  ];
+  for (const [listener, props] of cases) {
+    const sec = clientSecurity(new Map(Object.entries(props)));
+    const socket = await connectTransport('127.0.0.1', ports[listener]!, sec);
+    try {
+      const send = requester(socket);
+      if (sec.sasl) await saslLogin(send, sec.sasl);
+      const md = await send(3, 12, { topics: [], allowAutoTopicCreation: false });
+      assert.equal(md.brokers[0].port, ports[listener], `${listener}: the broker's address on this listener`);
+    } finally {
+      socket.destroy();
+    }
+  }
+  const bad = clientSecurity(new Map(Object.entries({ ...cases[2]![1], 'sasl.jaas.config': jaas('scram.ScramLoginModule', 'bob', 'wrong') })));
+  const socket = await connectTransport('127.0.0.1', ports.SASL_SSL!, bad);
+  await assert.rejects(saslLogin(requester(socket), bad.sasl!), /SASL authentication failed: Authentication failed during authentication due to invalid credentials/);
+  socket.destroy();
+  await assert.rejects(connectTransport('127.0.0.1', ports.SSL!, clientSecurity(new Map([['security.protocol', 'SSL']]))), /self-signed|unable to verify|certificate/);
 });
