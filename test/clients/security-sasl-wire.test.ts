@@ -11,7 +11,7 @@ import net from 'node:net';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '../support/broker.ts';
-import { cli, cliOk } from '../support/clients.ts';
+import { cli, cliOk, kafkajs, uniqueTopic } from '../support/clients.ts';
 import { listenerPorts } from '../support/tls.ts';
 import { decodeResponse, encodeRequest } from '../../broker-image/src/protocol/codec.ts';
 import { ErrorCode } from '../../broker-image/src/protocol/errors.ts';
@@ -30,6 +30,8 @@ before(async () => {
       'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256',
       'listener.name.sasl_plaintext.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
       'connections.max.reauth.ms': REAUTH_MS,
+      // 'SASL authenticated' lines, one per (re-)authentication, for the kafkajs test.
+      'log.level': 'debug',
     },
   });
   saslPort = (await listenerPorts(broker, ['SASL_PLAINTEXT'])).SASL_PLAINTEXT!;
@@ -264,4 +266,30 @@ test('SCRAM credential APIs: Kafka\'s errors, and the store holds no password', 
   const w = await Wire.open(saslPort);
   await w.req(HANDSHAKE, 1, { mechanism: 'SCRAM-SHA-256' });
   assert.equal((await scramLogin(w, 'carol', 'carol-secret')).errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED, 'a deleted credential still logs in');
+});
+
+test('KIP-368 with a real client: kafkajs re-authenticates on the same connection before its session ends, and keeps producing', async () => {
+  const k = await kafkajs();
+  const kafka = new k.Kafka({
+    clientId: 'reauth-test', brokers: [`127.0.0.1:${saslPort}`], logLevel: k.logLevel.NOTHING,
+    sasl: { mechanism: 'plain', username: 'alice', password: 'alice-secret' },
+    // Re-authenticate when less than 2 s of the 3 s session are left.
+    reauthenticationThreshold: 2000,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  const topic = uniqueTopic('reauth');
+  try {
+    // Sends over three session lifetimes.
+    for (let i = 0; i < 20; i++) {
+      await producer.send({ topic, messages: [{ value: `m${i}` }] });
+      await new Promise((r) => setTimeout(r, REAUTH_MS / 6));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const lines = readFileSync(broker.logFile, 'utf8').split('\n').filter((l) => l.includes('"SASL authenticated"'))
+    .map((l) => JSON.parse(l) as { client: string; principal: string; authentications: number });
+  const most = Math.max(...lines.filter((l) => l.principal === 'User:alice').map((l) => l.authentications));
+  assert.ok(most >= 3, `no connection re-authenticated twice (most authentications on one connection: ${most})`);
 });

@@ -59,6 +59,8 @@ export class Authenticator {
   closeAfterResponse = false;
   /** Why authentication failed (for the broker's log), once it has. */
   failure: string | null = null;
+  /** Completed SASL authentications on this connection (more than one: re-authentications). */
+  authentications = 0;
 
   constructor(opts: AuthenticatorOptions) {
     this.opts = opts;
@@ -68,6 +70,10 @@ export class Authenticator {
 
   get isSasl(): boolean {
     return this.opts.sasl !== null;
+  }
+
+  get saslMechanism(): string | null {
+    return this.mechanism;
   }
 
   /** Whether the connection may send requests other than the SASL ones. */
@@ -172,6 +178,7 @@ export class Authenticator {
       throw new SaslAuthenticationError(`Cannot change principals during re-authentication from ${this.principal}: ${principal}`);
     }
     this.principal = principal;
+    this.authentications++;
     this.state = 'complete';
     this.reauthenticating = false;
     this.server = null;

@@ -126,7 +126,11 @@ export class Connection {
     try {
       while (this.pending.length > 0 && !this.closed) {
         const frame = this.pending.shift()!;
+        const authentications = this.auth.authentications;
         const response = this.auth.expectsRawToken ? await this.handleRawToken(frame) : await this.handle(frame);
+        if (this.auth.authentications > authentications) {
+          this.logger.debug({ principal: this.auth.principal, mechanism: this.auth.saslMechanism, authentications: this.auth.authentications }, 'SASL authenticated');
+        }
         if (response && !this.closed) {
           if (!this.write(response)) {
             this.socket.pause();
