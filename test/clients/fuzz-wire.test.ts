@@ -44,6 +44,12 @@ const KNOWN_HANDLER_BUGS: { pattern: RegExp; fix: string }[] = [
     pattern: /^create topic failed: {2}v: topics\/[^:]+: expected version 0, found \d+$/,
     fix: 'cluster/topic-registry.ts create(): CasConflictError from save(info, 0) → KafkaError(TOPIC_ALREADY_EXISTS)',
   },
+  {
+    // CreateTopics and DeleteTopics of one name at once: the delete removes the partition
+    // directories while the create is still opening them (readdir ENOENT), UNKNOWN_SERVER_ERROR.
+    pattern: /^create topic failed: {2}v: ENOENT: no such file or directory, scandir '[^']+'$/,
+    fix: 'server/broker.ts: createTopic/deleteTopic/addPartitions of one topic name serialized (a promise chain per name)',
+  },
 ];
 
 const CONNECTIONS_PER_ROUND = 8;
