@@ -151,3 +151,11 @@ TEST_FILES_COORDINATION := $(shell find test/coordination -name '*.test.ts' 2>/d
 .PHONY: test-coordination
 test-coordination: deps k8s-build
 	$(NODE) --test --test-concurrency=1 $(TEST_FILES_COORDINATION)
+
+## test-replication (issue 7): 3-broker clusters of real processes on 127.0.0.1..3 over a real etcd (and the
+## leader-kill scenario over the local kube-apiserver too): leader kill -9, paused follower, NOT_ENOUGH_REPLICAS,
+## reassignment under load, coordinator failover, bootstrap from any broker. One file at a time (2 cores).
+TEST_FILES_REPLICATION := $(shell find test/replication -name '*.test.ts' 2>/dev/null | sort)
+.PHONY: test-replication
+test-replication: deps k8s-build
+	$(NODE) --test --test-concurrency=1 --test-reporter=spec $(TEST_FILES_REPLICATION)

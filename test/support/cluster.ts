@@ -17,6 +17,7 @@ import { KafkaRequestError } from '../../broker-image/src/client/topic-client.ts
 import { errorName } from '../../broker-image/src/protocol/errors.ts';
 import { iterateBatches, type RecordBatch } from '../../broker-image/src/records/batch.ts';
 import { decodeRecords } from '../../broker-image/src/records/record.ts';
+import type { TestContext } from 'node:test';
 import { Etcd } from '../coordination/etcd.ts';
 import * as k8s from '../cluster/cluster.ts';
 
@@ -130,6 +131,22 @@ process.once('exit', () => {
 });
 
 let clusterSeq = 0;
+
+/**
+ * Starts a cluster for one test, stops it after the test, and adds the cluster's view
+ * (controller, brokers) and the end of every broker's log to any failure of `body`.
+ */
+export async function withCluster(t: TestContext, opts: ClusterOptions, body: (cluster: TestCluster) => Promise<void>): Promise<void> {
+  const cluster = await TestCluster.start(opts);
+  t.after(() => cluster.stop());
+  try {
+    await body(cluster);
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    if (text.includes('--- broker ')) throw err; // the harness already added the logs
+    throw new Error(`${text}\n${await cluster.summary()}\n${cluster.tails()}`, { cause: err });
+  }
+}
 
 export class TestCluster {
   readonly backend: Backend;
@@ -378,7 +395,7 @@ export class TestCluster {
     try {
       const md = await this.metadata();
       return `broker ${md.via} says: controller ${md.controllerId}, brokers ${md.brokers.map((b) => b.nodeId).join(',')}; ` +
-        `processes: ${this.ids().map((id) => `${id} ${this.broker(id).state}`).join(', ')}`;
+        `processes: ${this.ids().map((id) => `${id} ${this.broker(id).state}`).join(', ')} (TRIBUTARY_KEEP_TEST_DIRS=1 keeps their logs)`;
     } catch (err) {
       return `no metadata: ${(err as Error).message}`;
     }
