@@ -19,9 +19,8 @@ const dir = tempDir('tributary-listeners-');
 const pki = makePki(dir.path);
 after(() => dir.remove());
 
-async function listen(props: Record<string, string>, onSocket: (s: Socket) => void): Promise<{ server: Server; port: number }> {
-  const config = brokerConfigFrom(new Map(Object.entries(props)));
-  const server = createListenerServer(config.listeners[0]!, config, onSocket);
+async function listen(props: Record<string, string>, onSocket: (s: Socket) => void, config = brokerConfigFrom(new Map(Object.entries(props))), index = 0): Promise<{ server: Server; port: number }> {
+  const server = createListenerServer(config.listeners[index]!, config, onSocket);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as net.AddressInfo).port };
 }
@@ -36,17 +35,26 @@ function probe(port: number, localAddress: string): Promise<{ socket: net.Socket
   });
 }
 
-test('max.connections and max.connections.per.ip(.overrides) refuse at accept and free a slot on close', async () => {
-  const { server, port } = await listen({
-    listeners: 'PLAINTEXT://127.0.0.1:0', 'max.connections': '5', 'max.connections.per.ip': '2',
-    'max.connections.per.ip.overrides': '127.0.0.9:4',
-  }, (s) => s.write('x'));
+test('max.connections and max.connections.per.ip(.overrides) refuse at accept and free a slot on close; the inter-broker listener is exempt from max.connections', async () => {
+  const config = brokerConfigFrom(new Map(Object.entries({
+    listeners: 'INTERNAL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0', 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name': 'INTERNAL',
+    'max.connections': '5', 'max.connections.per.ip': '2', 'max.connections.per.ip.overrides': '127.0.0.9:4,127.0.0.11:100',
+  })));
+  const { server, port } = await listen({}, (s) => s.write('x'), config, 1);
+  const internal = await listen({}, (s) => s.write('x'), config, 0);
   try {
     const a = [await probe(port, '127.0.0.8'), await probe(port, '127.0.0.8'), await probe(port, '127.0.0.8')];
     assert.deepEqual(a.map((p) => p.accepted), [true, true, false], 'per-IP limit 2');
     const b = [];
     for (let i = 0; i < 4; i++) b.push(await probe(port, '127.0.0.9'));
     assert.deepEqual(b.map((p) => p.accepted), [true, true, true, false], 'override: 4 for 127.0.0.9, but max.connections=5 in all');
+    a[0]!.socket.destroy();
+    // Full (5 of 5): clients are refused, a broker on the inter-broker listener is not.
+    assert.equal((await probe(port, '127.0.0.11')).accepted, false);
+    const replica = await probe(internal.port, '127.0.0.11');
+    assert.equal(replica.accepted, true);
+    replica.socket.destroy();
     a[0]!.socket.destroy();
     await waitFor('the freed slot', async () => {
       const p = await probe(port, '127.0.0.10');
@@ -56,6 +64,7 @@ test('max.connections and max.connections.per.ip(.overrides) refuse at accept an
     for (const p of [...a, ...b]) p.socket.destroy();
   } finally {
     server.close();
+    internal.server.close();
   }
 });
 

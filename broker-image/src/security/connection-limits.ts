@@ -19,8 +19,12 @@ export class ConnectionLimiter {
     return this.total;
   }
 
-  /** Counts the socket in (until it closes), or returns why it is refused. */
-  admit(socket: Socket): 'max.connections' | 'max.connections.per.ip' | null {
+  /**
+   * Counts the socket in (until it closes), or returns why it is refused. As in
+   * Kafka, the inter-broker listener is exempt from max.connections, so a flood
+   * of clients cannot cut replication.
+   */
+  admit(socket: Socket, interBroker = false): 'max.connections' | 'max.connections.per.ip' | null {
     const ip = normalize(socket.remoteAddress ?? '');
     const n = this.perIp.get(ip) ?? 0;
     const limit = this.limits.perIpOverrides.get(ip) ?? this.limits.maxConnectionsPerIp;
@@ -28,7 +32,7 @@ export class ConnectionLimiter {
       this.refused.maxConnectionsPerIp++;
       return 'max.connections.per.ip';
     }
-    if (this.total >= this.limits.maxConnections) {
+    if (!interBroker && this.total >= this.limits.maxConnections) {
       this.refused.maxConnections++;
       return 'max.connections';
     }

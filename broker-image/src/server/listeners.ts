@@ -13,8 +13,9 @@ import { tlsRefusal, tlsServerOptions } from '../security/tls.ts';
 export function createListenerServer(listener: Listener, config: BrokerConfig, onSocket: (socket: Socket) => void): Server {
   const security = BrokerSecurity.for(config);
   const { tls } = security.listener(listener); // parsed now: a bad keystore fails the broker's start
+  const interBroker = listener.name === (config.raw.get('inter.broker.listener.name')?.toUpperCase() ?? config.listeners[0]!.name);
   const admit = (raw: Socket): boolean => {
-    if (security.limiter.admit(raw) === null) return true;
+    if (security.limiter.admit(raw, interBroker) === null) return true;
     raw.destroy();
     return false;
   };
