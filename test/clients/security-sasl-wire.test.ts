@@ -156,6 +156,15 @@ test('v1: PLAIN and SCRAM-SHA-256 in SaslAuthenticate; failures answer SASL_AUTH
   assert.ok(await w.req(METADATA, 12, metadataBody));
   w.close();
 
+  // PLAIN for a user with only a SCRAM credential: the password is checked against it.
+  w = await Wire.open(saslPort);
+  await w.req(HANDSHAKE, 1, { mechanism: 'PLAIN' });
+  assert.equal((await w.req(AUTHENTICATE, 2, { authBytes: plainToken('carol', 'carol-secret') })).errorCode, ErrorCode.NONE);
+  w.close();
+  w = await Wire.open(saslPort);
+  await w.req(HANDSHAKE, 1, { mechanism: 'PLAIN' });
+  assert.equal((await w.req(AUTHENTICATE, 2, { authBytes: plainToken('carol', 'alice-secret') })).errorCode, ErrorCode.SASL_AUTHENTICATION_FAILED);
+
   w = await Wire.open(saslPort);
   await w.req(HANDSHAKE, 1, { mechanism: 'PLAIN' });
   const bad = await w.req(AUTHENTICATE, 1, { authBytes: plainToken('mallory', 'x') });

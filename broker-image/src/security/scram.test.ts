@@ -97,10 +97,10 @@ test('SCRAM refuses a changed nonce, channel binding it does not offer, and a ba
   await assert.rejects(s.evaluate(Buffer.from('c=biws,r=other,p=AAAA')), /nonce/);
 });
 
-test('a password is checked against a stored SCRAM credential (PLAIN logins of SCRAM users)', () => {
+test('a password is checked against a stored SCRAM credential (PLAIN logins of SCRAM users)', async () => {
   const cred = credentialFromPassword('sha256', 'right', 4096);
-  assert.equal(passwordMatches('sha256', cred, 'right'), true);
-  assert.equal(passwordMatches('sha256', cred, 'wrong'), false);
+  assert.equal(await passwordMatches('sha256', cred, 'right'), true);
+  assert.equal(await passwordMatches('sha256', cred, 'wrong'), false);
 });
 
 test('JAAS config: user_<name>="password" options, quoted values with escapes', () => {

@@ -3,7 +3,8 @@
 // iterations, StoredKey and ServerKey: enough to check a proof and to prove
 // itself, never enough to log in as the user.
 
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { SaslAuthenticationError, type SaslServer } from './sasl-server.ts';
 
 export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
@@ -85,11 +86,17 @@ export function verifyClientProof(hash: ScramHash, cred: ScramCredential, authMe
   return timingSafeEqual(h(hash, xor(proof, signature)), cred.storedKey);
 }
 
-/** Checks a password against a stored credential (PLAIN logins for SCRAM users). */
-export function passwordMatches(hash: ScramHash, cred: ScramCredential, password: string): boolean {
-  const salted = saltedPassword(hash, password, cred.salt, cred.iterations);
+/**
+ * Checks a password against a stored credential (PLAIN logins for SCRAM users).
+ * PBKDF2 runs on libuv's thread pool: thousands of iterations per attempt must
+ * not stall every other connection's event loop.
+ */
+export async function passwordMatches(hash: ScramHash, cred: ScramCredential, password: string): Promise<boolean> {
+  const salted = await pbkdf2Async(Buffer.from(password, 'utf8'), cred.salt, cred.iterations, hashLength[hash], hash);
   return timingSafeEqual(h(hash, clientKey(hash, salted)), cred.storedKey);
 }
+
+const pbkdf2Async = promisify(pbkdf2);
 
 function xor(a: Buffer, b: Buffer): Buffer {
   const out = Buffer.alloc(a.length);
