@@ -1,7 +1,8 @@
 // The listener sockets on their own (server/listeners.ts with the broker's
 // config parsing, no broker): max.connections and per-IP overrides counted at
 // accept and released on close; ssl.client.auth=requested (no certificate:
-// ANONYMOUS; a trusted one: its subject; an untrusted one: refused); and
+// ANONYMOUS; a trusted one: its subject; an untrusted one: refused);
+// ssl.principal.mapping.rules; and
 // configuration mistakes refused before anything listens.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { brokerConfigFrom, ConfigError } from '../../broker-image/src/config/broker-config.ts';
 import { createListenerServer } from '../../broker-image/src/server/listeners.ts';
 import { tlsPrincipal } from '../../broker-image/src/security/tls.ts';
+import { parsePrincipalRules } from '../../broker-image/src/security/principal-mapping.ts';
 import { tempDir } from '../support/broker.ts';
 import { makePki } from '../support/tls.ts';
 import { waitFor } from '../support/clients.ts';
@@ -81,7 +83,7 @@ function tlsConnect(port: number, cert?: { cert: string; key: string }): Promise
 }
 
 test('ssl.client.auth=requested: no certificate is ANONYMOUS, a trusted one gives its subject, an untrusted one is refused', async () => {
-  const principals: string[] = [];
+  const principals: (string | null)[] = [];
   const { server, port } = await listen({
     listeners: 'SSL://127.0.0.1:0',
     'ssl.keystore.location': pki.server.bundle, // key + chain in one PEM file
@@ -105,6 +107,28 @@ test('ssl.client.auth=requested: no certificate is ANONYMOUS, a trusted one give
   }
 });
 
+test('ssl.principal.mapping.rules: the listener maps subjects to names and refuses certificates no rule maps', async () => {
+  const RULES = 'RULE:^CN=(carol),OU=tests,O=Tributary$/$1/U';
+  const principals: (string | null)[] = [];
+  const { server, port } = await listen({
+    listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': pki.server.bundle,
+    'ssl.truststore.location': pki.ca, 'ssl.client.auth': 'required', 'listener.name.ssl.ssl.principal.mapping.rules': RULES,
+  }, (s) => {
+    principals.push(tlsPrincipal(s as TLSSocket, parsePrincipalRules(RULES)));
+    s.write('x');
+  });
+  try {
+    const carol = await tlsConnect(port, pki.client('carol'));
+    assert.equal(carol.ok, true, carol.error);
+    const dave = await tlsConnect(port, pki.client('dave'));
+    assert.equal(dave.ok, false, 'a subject without a rule got in');
+    assert.deepEqual(principals, ['User:CAROL']);
+    for (const c of [carol, dave]) c.socket.destroy();
+  } finally {
+    server.close();
+  }
+});
+
 test('configuration mistakes are refused before listening', () => {
   const mk = (props: Record<string, string>) => () => createListenerServer(brokerConfigFrom(new Map(Object.entries(props))).listeners[0]!, brokerConfigFrom(new Map(Object.entries(props))), () => {});
   assert.throws(mk({ listeners: 'SSL://127.0.0.1:0' }), (e: Error) => e instanceof ConfigError && /ssl.keystore/.test(e.message));
@@ -112,6 +136,7 @@ test('configuration mistakes are refused before listening', () => {
   assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': pki.server.bundle, 'ssl.client.auth': 'required' }), /truststore/);
   assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'JKS', 'ssl.keystore.location': 'x' }), /PEM or PKCS12/);
   assert.throws(mk({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'GSSAPI' }), /GSSAPI is not supported/);
+  assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': pki.server.bundle, 'ssl.principal.mapping.rules': 'RULE:(/x/' }), /principal.mapping/);
   assert.throws(mk({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.jaas.config': 'PlainLoginModule required user_a="b"' }), /jaas/);
   assert.throws(() => brokerConfigFrom(new Map([['listeners', 'X://h:1'], ['listener.security.protocol.map', 'X:TLS']])), /NAME:PROTOCOL/);
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type BrokerConfig, type Listener } from '../config/broker-config.ts';
 import { parseJaasUsers } from './jaas.ts';
+import { parsePrincipalRules, type PrincipalRule } from './principal-mapping.ts';
 import { SCRAM_MECHANISMS } from './scram.ts';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
@@ -19,6 +20,8 @@ export interface TlsSettings {
   clientAuth: ClientAuth;
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
   ciphers?: string;
+  /** ssl.principal.mapping.rules: certificate subject → user name. */
+  principalRules: PrincipalRule[];
 }
 
 export interface SaslSettings {
@@ -95,7 +98,13 @@ function tlsSettings(raw: Map<string, string>, name: string): TlsSettings {
   const where = `listener ${name}`;
   const type = (get('ssl.keystore.type') ?? 'PEM').toUpperCase();
   const password = get('ssl.key.password') ?? get('ssl.keystore.password');
-  const out: TlsSettings = { clientAuth: 'none' };
+  let principalRules: PrincipalRule[];
+  try {
+    principalRules = parsePrincipalRules(get('ssl.principal.mapping.rules') ?? 'DEFAULT');
+  } catch (err) {
+    throw new ConfigError(`ssl.principal.mapping.rules for ${where}: ${(err as Error).message}`);
+  }
+  const out: TlsSettings = { clientAuth: 'none', principalRules };
   if (password) out.passphrase = password;
   if (type === 'PEM') {
     const chain = get('ssl.keystore.certificate.chain');

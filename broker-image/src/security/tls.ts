@@ -3,6 +3,7 @@
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import type { TlsSettings } from './security-config.ts';
 import { ANONYMOUS, subjectDn, userPrincipal } from './principal.ts';
+import { mapPrincipal, type PrincipalRule } from './principal-mapping.ts';
 
 export function tlsServerOptions(s: TlsSettings, handshakeTimeoutMs: number): TlsOptions {
   const o: TlsOptions = {
@@ -27,7 +28,10 @@ export function tlsRefusal(socket: TLSSocket): string | null {
   return null;
 }
 
-export function tlsPrincipal(socket: TLSSocket): string {
+/** `User:<name>` from a trusted client certificate (mapped by the rules), ANONYMOUS without one, null when no rule maps it. */
+export function tlsPrincipal(socket: TLSSocket, rules: PrincipalRule[] = [{ kind: 'default' }]): string | null {
   const cert = socket.authorized ? socket.getPeerX509Certificate() : undefined;
-  return cert ? userPrincipal(subjectDn(cert)) : ANONYMOUS;
+  if (!cert) return ANONYMOUS;
+  const name = mapPrincipal(rules, subjectDn(cert));
+  return name === null ? null : userPrincipal(name);
 }

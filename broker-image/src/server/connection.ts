@@ -45,10 +45,10 @@ export class Connection {
     this.logger = logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
     this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
     const security = BrokerSecurity.for(broker.config);
-    const sasl = security.listener(listener).sasl;
+    const { sasl, tls } = security.listener(listener);
     this.auth = new Authenticator({
       sasl, store: broker.store, secret: security.secret, maxReauthMs: security.limits.maxReauthMs,
-      transportPrincipal: socket instanceof TLSSocket ? tlsPrincipal(socket) : ANONYMOUS,
+      transportPrincipal: (socket instanceof TLSSocket && tlsPrincipal(socket, tls?.principalRules)) || ANONYMOUS,
     });
     this.preAuthMaxBytes = security.limits.saslMaxReceiveSize;
     socket.setNoDelay(true);

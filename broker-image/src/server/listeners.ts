@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { BrokerConfig, Listener } from '../config/broker-config.ts';
 import { BrokerSecurity } from '../security/broker-security.ts';
-import { tlsRefusal, tlsServerOptions } from '../security/tls.ts';
+import { tlsPrincipal, tlsRefusal, tlsServerOptions } from '../security/tls.ts';
 
 export function createListenerServer(listener: Listener, config: BrokerConfig, onSocket: (socket: Socket) => void): Server {
   const security = BrokerSecurity.for(config);
@@ -25,7 +25,8 @@ export function createListenerServer(listener: Listener, config: BrokerConfig, o
     });
   }
   const server = createTlsServer(tlsServerOptions(tls, security.limits.authenticationTimeoutMs), (socket: TLSSocket) => {
-    if (tls.clientAuth === 'requested' && tlsRefusal(socket)) {
+    // `requested` lets a bad certificate finish the handshake; no mapping rule for the subject: refused too.
+    if ((tls.clientAuth === 'requested' && tlsRefusal(socket)) || tlsPrincipal(socket, tls.principalRules) === null) {
       socket.destroy();
       return;
     }
