@@ -8,7 +8,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type Server, type Socket } from 'node:net';
 import tls, { TLSSocket } from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseProperties } from '../../broker-image/src/config/properties.ts';
+import { commandConfig } from '../../broker-image/src/security/client-security.ts';
 import { brokerConfigFrom, ConfigError } from '../../broker-image/src/config/broker-config.ts';
 import { createListenerServer } from '../../broker-image/src/server/listeners.ts';
 import { tlsPrincipal } from '../../broker-image/src/security/tls.ts';
@@ -139,4 +143,51 @@ test('configuration mistakes are refused before listening', () => {
   assert.throws(mk({ listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.location': pki.server.bundle, 'ssl.principal.mapping.rules': 'RULE:(/x/' }), /principal.mapping/);
   assert.throws(mk({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.jaas.config': 'PlainLoginModule required user_a="b"' }), /jaas/);
   assert.throws(() => brokerConfigFrom(new Map([['listeners', 'X://h:1'], ['listener.security.protocol.map', 'X:TLS']])), /NAME:PROTOCOL/);
+});
+
+test('keystore forms: PEM folded into server.properties lines (Kafka\'s inline way), PKCS12 with a password, an encrypted PEM key', async () => {
+  const fold = (pem: string) => pem.trim().split('\n').join(' \\\n  ');
+  const props = parseProperties([
+    'listeners=SSL://127.0.0.1:0',
+    `ssl.keystore.certificate.chain=${fold(readFileSync(pki.server.cert, 'utf8'))}`,
+    `ssl.keystore.key=${fold(readFileSync(pki.server.key, 'utf8'))}`,
+  ].join('\n'));
+  const p12 = join(dir.path, 'server.p12');
+  execFileSync('openssl', ['pkcs12', '-export', '-in', pki.server.cert, '-inkey', pki.server.key, '-out', p12, '-passout', 'pass:store-secret']);
+  const encrypted = join(dir.path, 'server-encrypted.key');
+  execFileSync('openssl', ['pkey', '-in', pki.server.key, '-aes256', '-passout', 'pass:key-secret', '-out', encrypted]);
+  const configs = [
+    Object.fromEntries(props),
+    { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PKCS12', 'ssl.keystore.location': p12, 'ssl.keystore.password': 'store-secret' },
+    { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.certificate.chain': pki.server.cert, 'ssl.keystore.key': encrypted, 'ssl.key.password': 'key-secret' },
+  ];
+  for (const c of configs) {
+    const { server, port } = await listen(c, (s) => s.write('x'));
+    try {
+      const r = await tlsConnect(port);
+      assert.equal(r.ok, true, `${JSON.stringify(c).slice(0, 200)}: ${r.error}`);
+      r.socket.destroy();
+    } finally {
+      server.close();
+    }
+  }
+  // A wrong key password fails the start, not the first client.
+  await assert.rejects(listen({ ...configs[2], 'ssl.key.password': 'wrong' }, () => {}), (e: Error) => e instanceof ConfigError && /TLS setup failed: .*bad decrypt/.test(e.message));
+});
+
+test('the tools\' --command-config: Kafka client properties', () => {
+  const file = join(dir.path, 'client.properties');
+  writeFileSync(file, [
+    'security.protocol=SASL_SSL', 'sasl.mechanism=SCRAM-SHA-512',
+    'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\',
+    '  username="admin" password="admin-secret";',
+    `ssl.truststore.location=${pki.ca}`,
+  ].join('\n'));
+  const sec = commandConfig(file);
+  assert.equal(sec.protocol, 'SASL_SSL');
+  assert.deepEqual(sec.sasl, { mechanism: 'SCRAM-SHA-512', username: 'admin', password: 'admin-secret' });
+  assert.match(String(sec.tls?.ca), /BEGIN CERTIFICATE/);
+  assert.equal(commandConfig(undefined).protocol, 'PLAINTEXT');
+  writeFileSync(file, 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=GSSAPI\n');
+  assert.throws(() => commandConfig(file), /GSSAPI is not supported/);
 });

@@ -13,7 +13,9 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { SecurityProtocol } from '../config/broker-config.ts';
+import { parseProperties } from '../config/properties.ts';
 import { parseJaas } from './jaas.ts';
+import { pemProperty } from './pem.ts';
 import { clientProof, credentialFromSaltedPassword, encodeSaslName, hashOf, isScramMechanism, parseAttributes, saltedPassword, serverSignature } from './scram.ts';
 
 export interface ClientSecurity {
@@ -26,14 +28,7 @@ export const PLAINTEXT_CLIENT: ClientSecurity = { protocol: 'PLAINTEXT', tls: nu
 
 const PROTOCOLS: readonly string[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
-const pem = (key: string, value: string) => {
-  if (value.includes('-----BEGIN')) return value.replaceAll('\\n', '\n');
-  try {
-    return readFileSync(value, 'utf8');
-  } catch (err) {
-    throw new Error(`${key}: cannot read ${value}: ${(err as Error).message}`);
-  }
-};
+const pem = pemProperty;
 
 export function clientSecurity(props: Map<string, string>): ClientSecurity {
   const protocol = (props.get('security.protocol') ?? 'PLAINTEXT').toUpperCase();
@@ -70,6 +65,18 @@ export function clientSecurity(props: Map<string, string>): ClientSecurity {
     out.sasl = { mechanism, username, password };
   }
   return out;
+}
+
+/** The tools' `--command-config FILE`: Kafka client properties; PLAINTEXT without one. */
+export function commandConfig(path: string | undefined): ClientSecurity {
+  if (!path) return PLAINTEXT_CLIENT;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`--command-config: cannot read ${path}: ${(err as Error).message}`);
+  }
+  return clientSecurity(parseProperties(text));
 }
 
 /** A connected socket to host:port, through TLS when the protocol says so. */

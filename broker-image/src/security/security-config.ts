@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type BrokerConfig, type Listener } from '../config/broker-config.ts';
 import { parseJaasUsers } from './jaas.ts';
+import { pemProperty } from './pem.ts';
 import { parsePrincipalRules, type PrincipalRule } from './principal-mapping.ts';
 import { SCRAM_MECHANISMS } from './scram.ts';
 
@@ -85,11 +86,10 @@ function saslSettings(raw: Map<string, string>, name: string): SaslSettings {
 
 /** A PEM value is either the PEM text itself (Kafka's way) or a file path (convenient). */
 function pemValue(key: string, value: string): string {
-  if (value.includes('-----BEGIN')) return value.replaceAll('\\n', '\n');
   try {
-    return readFileSync(value, 'utf8');
+    return pemProperty(key, value);
   } catch (err) {
-    throw new ConfigError(`${key}: cannot read ${value}: ${(err as Error).message}`);
+    throw new ConfigError((err as Error).message);
   }
 }
 

@@ -5,8 +5,8 @@
 // broker's accept loop gets only sockets that passed all of that.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { BrokerConfig, Listener } from '../config/broker-config.ts';
+import { createSecureContext, createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { ConfigError, type BrokerConfig, type Listener } from '../config/broker-config.ts';
 import { BrokerSecurity } from '../security/broker-security.ts';
 import { tlsPrincipal, tlsRefusal, tlsServerOptions } from '../security/tls.ts';
 
@@ -24,7 +24,15 @@ export function createListenerServer(listener: Listener, config: BrokerConfig, o
       if (admit(socket)) onSocket(socket);
     });
   }
-  const server = createTlsServer(tlsServerOptions(tls, security.limits.authenticationTimeoutMs), (socket: TLSSocket) => {
+  let context: TlsOptions;
+  try {
+    // Key, certificate and password problems surface here, at start, not with the first client.
+    context = tlsServerOptions(tls, security.limits.authenticationTimeoutMs);
+    createSecureContext(context);
+  } catch (err) {
+    throw new ConfigError(`listener ${listener.name}: TLS setup failed: ${(err as Error).message} (check ssl.keystore.*, ssl.key.password, ssl.truststore.*)`);
+  }
+  const server = createTlsServer(context, (socket: TLSSocket) => {
     // `requested` lets a bad certificate finish the handshake; no mapping rule for the subject: refused too.
     if ((tls.clientAuth === 'requested' && tlsRefusal(socket)) || tlsPrincipal(socket, tls.principalRules) === null) {
       socket.destroy();
