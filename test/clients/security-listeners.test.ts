@@ -13,6 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseProperties } from '../../broker-image/src/config/properties.ts';
 import { commandConfig } from '../../broker-image/src/security/client-security.ts';
+import { BrokerSecurity } from '../../broker-image/src/security/broker-security.ts';
+import { registerSecurityMetrics } from '../../broker-image/src/security/metrics.ts';
+import { Registry } from 'prom-client';
 import { brokerConfigFrom, ConfigError } from '../../broker-image/src/config/broker-config.ts';
 import { createListenerServer } from '../../broker-image/src/server/listeners.ts';
 import { tlsPrincipal } from '../../broker-image/src/security/tls.ts';
@@ -61,6 +64,12 @@ test('max.connections and max.connections.per.ip(.overrides) refuse at accept an
     const replica = await probe(internal.port, '127.0.0.11');
     assert.equal(replica.accepted, true);
     replica.socket.destroy();
+    // The refusals as the broker's metrics report them.
+    const registry = new Registry();
+    registerSecurityMetrics(registry, BrokerSecurity.for(config));
+    const text = await registry.metrics();
+    assert.match(text, /tributary_connections_refused_total\{limit="max.connections.per.ip"\} 1\n/);
+    assert.match(text, /tributary_connections_refused_total\{limit="max.connections"\} 2\n/);
     a[0]!.socket.destroy();
     await waitFor('the freed slot', async () => {
       const p = await probe(port, '127.0.0.10');

@@ -14,6 +14,13 @@ export class BrokerSecurity {
   readonly limits: ConnectionLimits;
   readonly limiter: ConnectionLimiter;
   readonly secret = randomBytes(32);
+  /** Counts for the broker's metrics (security/metrics.ts reads them at scrape time). */
+  readonly stats = {
+    tlsHandshakeFailures: 0,
+    /** `${mechanism}/${'ok'|'failed'}` → count */
+    authentications: new Map<string, number>(),
+    closedBeforeAuthentication: 0,
+  };
   private readonly config: BrokerConfig;
   private readonly listeners = new Map<string, ListenerSecurity>();
 
@@ -30,6 +37,11 @@ export class BrokerSecurity {
       contexts.set(config, s);
     }
     return s;
+  }
+
+  countAuthentication(mechanism: string, ok: boolean): void {
+    const key = `${mechanism}/${ok ? 'ok' : 'failed'}`;
+    this.stats.authentications.set(key, (this.stats.authentications.get(key) ?? 0) + 1);
   }
 
   listener(l: Listener): ListenerSecurity {

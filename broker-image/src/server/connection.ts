@@ -30,6 +30,7 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly pending: Buffer[] = [];
   private readonly auth: Authenticator;
+  private readonly security: BrokerSecurity;
   /** Largest frame (and partial frame) accepted before a SASL client has authenticated. */
   private readonly preAuthMaxBytes: number;
   private busy = false;
@@ -45,6 +46,7 @@ export class Connection {
     this.logger = logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
     this.decoder = new FrameDecoder(broker.config.socketRequestMaxBytes);
     const security = BrokerSecurity.for(broker.config);
+    this.security = security;
     const { sasl, tls } = security.listener(listener);
     this.auth = new Authenticator({
       sasl, store: broker.store, secret: security.secret, maxReauthMs: security.limits.maxReauthMs,
@@ -63,7 +65,9 @@ export class Connection {
     this.armIdleTimer(broker.config.connectionsMaxIdleMs);
     if (sasl && security.limits.authenticationTimeoutMs > 0) {
       this.authTimer = setTimeout(() => {
-        if (!this.auth.authenticated) this.close('authentication timeout');
+        if (this.auth.authenticated) return;
+        security.stats.closedBeforeAuthentication++;
+        this.close('authentication timeout');
       }, security.limits.authenticationTimeoutMs);
       this.authTimer.unref();
     }
@@ -129,6 +133,7 @@ export class Connection {
         const authentications = this.auth.authentications;
         const response = this.auth.expectsRawToken ? await this.handleRawToken(frame) : await this.handle(frame);
         if (this.auth.authentications > authentications) {
+          this.security.countAuthentication(this.auth.saslMechanism ?? 'SASL', true);
           this.logger.debug({ principal: this.auth.principal, mechanism: this.auth.saslMechanism, authentications: this.auth.authentications }, 'SASL authenticated');
         }
         if (response && !this.closed) {
@@ -141,7 +146,10 @@ export class Connection {
         this.lastActive = Date.now();
         if (this.auth.closeAfterResponse && !this.closed) {
           // A refused authentication: the answer goes out, then the connection ends.
-          if (this.auth.failure) this.logger.info({ reason: this.auth.failure }, 'SASL authentication failed: closing connection');
+          if (this.auth.failure) {
+            this.security.countAuthentication(this.auth.saslMechanism ?? 'SASL', false);
+            this.logger.info({ reason: this.auth.failure }, 'SASL authentication failed: closing connection');
+          }
           this.closed = true;
           this.clearTimers();
           this.socket.end();
@@ -162,6 +170,7 @@ export class Connection {
       size.writeInt32BE(response.length);
       return [size, response];
     } catch (err) {
+      this.security.countAuthentication(this.auth.saslMechanism ?? 'SASL', false);
       this.logger.info({ err: (err as Error).message }, 'SASL authentication failed (v0 framing): closing connection');
       this.close('authentication failed');
       return null;
@@ -201,6 +210,7 @@ export class Connection {
     const { header, body } = request;
     if (!this.auth.allows(header.apiKey)) {
       // Kafka closes the connection on any other request before authentication.
+      this.security.stats.closedBeforeAuthentication++;
       this.logger.warn({ apiKey: header.apiKey }, 'request before SASL authentication completed: closing connection');
       this.close('unauthenticated request');
       return null;

@@ -45,6 +45,9 @@ export function createListenerServer(listener: Listener, config: BrokerConfig, o
     admit(raw);
   });
   // Failed or timed-out handshakes. With a listener here node:tls leaves the socket open: close it.
-  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  server.on('tlsClientError', (_err, socket) => {
+    security.stats.tlsHandshakeFailures++;
+    socket.destroy();
+  });
   return server;
 }
