@@ -7,7 +7,10 @@
 // (send time stamped in an attribute), duplicates (redeliveries) seen.
 //
 // Then the same with the generated v1 clients (1,000-message Publish requests, acks
-// on the stream), which takes the high-level client's per-message cost out.
+// on the stream), which takes the high-level client's per-message cost out. Last, that
+// raw run against two replicas of ours, the stream opened on the replica that does NOT
+// serve the topic's partition (so every message and ack is forwarded): the price of
+// the forwarding hop.
 //
 // A benchmark, not a test: figures are printed (and written as JSON to
 // bench/pubsub/last-run.json), nothing is asserted.
@@ -121,13 +124,25 @@ async function run(emu: Emulator): Promise<Result> {
  * clients, Publish requests of 1,000 messages (4 in flight), one StreamingPull
  * stream acking on the stream. Shows what each server sustains.
  */
-async function runRaw(emu: Emulator): Promise<Result> {
+async function runRaw(emu: Emulator, others: Emulator[] = [], label = ''): Promise<Result> {
   const client = clientFor(emu);
   const pub = publisherClientFor(emu);
-  const sc = subscriberClientFor(emu);
+  let sc = subscriberClientFor(emu);
   try {
     const [topic] = await client.createTopic(unique('raw'));
     const [sub] = await topic.createSubscription(unique('raw'), { ackDeadlineSeconds: 60 });
+    if (others.length) {
+      // Subscribe through a replica whose last assignment does not include the topic.
+      const id = topic.name.split('/').pop()!;
+      const serves = (e: Emulator) => {
+        const lines = e.output().split('\n').filter((l) => l.includes('pubsub partitions assigned'));
+        return (lines[lines.length - 1] ?? '').includes(`"${id}:`);
+      };
+      const via = [emu, ...others].find((e) => !serves(e)) ?? emu;
+      log(`raw${label}: subscribing through ${via.hostPort} (serves the topic: ${serves(via)})`);
+      await sc.close();
+      sc = subscriberClientFor(via);
+    }
     const latencies: number[] = [];
     const seen = new Uint8Array(N);
     let received = 0;
@@ -183,7 +198,7 @@ async function runRaw(emu: Emulator): Promise<Result> {
     stream.cancel();
     latencies.sort((a, b) => a - b);
     return {
-      emulator: (emu.kind === 'ours' ? 'Tributary' : "Google's emulator") + ' (raw v1)',
+      emulator: (emu.kind === 'ours' ? 'Tributary' : "Google's emulator") + ' (raw v1)' + label,
       messages: N,
       received,
       duplicates,
@@ -210,6 +225,15 @@ try {
       results.push(await run(emu));
       log(`${which}: raw v1 run`);
       results.push(await runRaw(emu));
+      if (which === 'ours') {
+        const second = await startOurs(broker.bootstrap);
+        try {
+          log('ours: raw v1 run, 2 replicas, stream on the non-owner');
+          results.push(await runRaw(emu, [second], ', 2 replicas, forwarded'));
+        } finally {
+          await second.stop();
+        }
+      }
     } catch (err) {
       log(`${which}: failed: ${(err as Error).message}`);
     } finally {

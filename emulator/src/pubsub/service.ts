@@ -118,6 +118,10 @@ export class PubsubService {
   /** Last seen owner address per `owner/` key: only a real move ends streams. */
   #ownerAddrs = new Map<string, string>();
   #closed = false;
+  /** A rebalance is under way: runtimes made meanwhile wait for the assignment too. */
+  #suspended = false;
+  /** Joins started so far: an assignment overtaken by a newer join is not applied. */
+  #joins = 0;
   /** Called with a Kafka topic whose partitions changed owner (streams routed by the old map end). */
   readonly ownersChanged = new Set<(kafkaTopic: string) => void>();
 
@@ -146,10 +150,13 @@ export class PubsubService {
       log: this.log,
       currentOwner: (t, p) => this.store.get<OwnerRecord>(`owner/${t}/${p}`)?.replica ?? null,
       onSuspend: () => {
+        this.#suspended = true;
+        this.#joins++;
         for (const rt of this.subs.values()) rt.suspend();
       },
       onAssign: (generation, owned) => {
-        this.#assigning = this.#assigning.then(() => this.#assign(generation, owned)).catch((err: Error) => {
+        const joins = this.#joins;
+        this.#assigning = this.#assigning.then(() => this.#assign(generation, owned, joins)).catch((err: Error) => {
           this.log.warn({ err: err.message }, 'pubsub assignment not applied');
         });
       },
@@ -194,12 +201,14 @@ export class PubsubService {
     return this.#membership.setTopics(this.#groupTopics());
   }
 
-  async #assign(generation: number, owned: Map<string, number[]>): Promise<void> {
+  async #assign(generation: number, owned: Map<string, number[]>, joins: number): Promise<void> {
     if (this.#closed) return;
     // Everything the previous owners wrote is applied before their partitions are loaded.
-    await this.store.barrier();
+    if (!(await this.store.barrier())) this.log.warn('state topic not caught up before taking partitions over; going on');
+    if (joins !== this.#joins) return;
     const before = this.#owned;
     this.#owned = new Map([...owned].map(([t, ps]) => [t, new Set(ps)]));
+    this.#suspended = false;
     const writes: Promise<void>[] = [];
     for (const rt of this.subs.values()) writes.push(rt.own([...(this.#owned.get(rt.cfg.kafkaTopic) ?? [])]));
     const self: OwnerRecord = { addr: this.replica.advertise, replica: this.replica.id, generation };
@@ -233,8 +242,7 @@ export class PubsubService {
       if (!cfg) {
         if (rt) this.#stopSub(rt);
       } else if (!rt) {
-        const started = this.#startSub(cfg);
-        void started.own([...(this.#owned.get(cfg.kafkaTopic) ?? [])]);
+        void this.#ownFor(this.#startSub(cfg));
         void this.#syncGroupTopics().catch(() => {});
       } else if (JSON.stringify(rt.cfg) !== JSON.stringify(cfg)) {
         const topicChanged = rt.cfg.kafkaTopic !== cfg.kafkaTopic;
@@ -303,6 +311,15 @@ export class PubsubService {
     rt.start();
     this.#syncPush(rt);
     return rt;
+  }
+
+  /** Serve what this replica owns of the subscription's topic (after the rebalance, if one is under way). */
+  #ownFor(rt: SubscriptionRuntime): Promise<void> {
+    if (this.#suspended) {
+      rt.suspend();
+      return Promise.resolve();
+    }
+    return rt.own([...(this.#owned.get(rt.cfg.kafkaTopic) ?? [])]);
   }
 
   #stopSub(rt: SubscriptionRuntime): void {
@@ -679,7 +696,7 @@ export class PubsubService {
       await rt.close(false);
       throw err;
     }
-    await rt.own([...(this.#owned.get(kafkaTopic) ?? [])]);
+    await this.#ownFor(rt);
     // A new topic for the group: wait (bounded) for the rebalance to give it an owner, so
     // a Pull right after the create finds one.
     await this.#syncGroupTopics();

@@ -113,11 +113,23 @@ export class MetaStore {
     }
   }
 
-  /** Resolves once everything written to the topic before this call has been applied. */
-  async barrier(): Promise<void> {
+  /**
+   * Resolves once everything written to the topic before this call has been applied;
+   * false if that took longer than `timeoutMs` (the caller goes on with what it has).
+   */
+  async barrier(timeoutMs = 15_000): Promise<boolean> {
     const end = (await this.#kafka.offsets(this.#topic, 'latest'))[0] ?? 0n;
-    if (this.#next >= end) return;
-    await new Promise<void>((resolve) => this.#caughtUp.push({ at: end, resolve }));
+    if (this.#next >= end) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#caughtUp.push({
+        at: end,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      });
+    });
   }
 
   get<T>(key: string): T | undefined {

@@ -43,6 +43,9 @@ export class Membership {
   #again = false;
   #closed = false;
   #onTrace: (ctx: unknown) => void;
+  /** When the join under way started (0 = none): a join the client gave up on is retried. */
+  #joinStarted = 0;
+  #watchdog: NodeJS.Timeout;
   generation = -1;
 
   constructor(opts: MembershipOptions) {
@@ -68,17 +71,31 @@ export class Membership {
     // tracing channel is the one place that tells us a join is starting.
     this.#onTrace = (ctx: unknown) => {
       const c = ctx as TraceContext;
-      if (c.client === this.#consumer && c.operation === 'joinGroup' && !this.#closed) opts.onSuspend();
+      if (c.client === this.#consumer && c.operation === 'joinGroup' && !this.#closed) {
+        this.#joinStarted ||= Date.now();
+        opts.onSuspend();
+      }
     };
     subscribe('tracing:plt:kafka:consumer:group:start', this.#onTrace);
     this.#consumer.on('consumer:group:join', (p: { generationId?: number; assignments?: { topic: string; partitions: number[] }[] }) => {
       if (this.#closed) return;
+      this.#joinStarted = 0;
       this.generation = p.generationId ?? -1;
       const owned = new Map<string, number[]>();
       for (const a of p.assignments ?? []) owned.set(a.topic, [...a.partitions]);
       opts.onAssign(this.generation, owned);
     });
     this.#consumer.on('error', (err: Error) => opts.log.warn({ err: err.message }, 'pubsub group member error'));
+    // The client rejoins by itself after a failed heartbeat, but gives up if that join
+    // fails (e.g. the coordinator was unreachable for a while): then we join again.
+    this.#watchdog = setInterval(() => {
+      if (this.#closed || this.#joining || !this.#joinStarted) return;
+      if (Date.now() - this.#joinStarted < timeout * 2 + 5000) return;
+      opts.log.warn('pubsub group join stalled; joining again');
+      this.#joinStarted = Date.now();
+      void this.#join();
+    }, 1000);
+    this.#watchdog.unref();
   }
 
   /** (Re)joins with this topic set when it differs from the current one; resolves once assigned. */
@@ -117,6 +134,7 @@ export class Membership {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#watchdog);
     unsubscribe('tracing:plt:kafka:consumer:group:start', this.#onTrace);
     // A clean stop hands the partitions over at once (LeaveGroup names the static member).
     await new Promise<void>((resolve) => this.#consumer.leaveGroup(true, () => resolve()));
