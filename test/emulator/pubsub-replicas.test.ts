@@ -252,3 +252,37 @@ test('delivery attempts survive a failover: delivery_attempt keeps counting and 
   }
   replicas.push(await startReplica());
 });
+
+test('seek and subscription updates made through a replica that does not serve the subscription take effect at its owner', async () => {
+  const ca = clientFor(replicas[0]);
+  try {
+    const [topic] = await ca.createTopic(unique('seek'));
+    const [sub] = await topic.createSubscription(unique('s'));
+    const owners = await assignment(topic.name.split('/').pop()!);
+    const owner = replicas.find((r) => (owners.get(clientIdOf(r)) ?? []).includes(0))!;
+    const other = replicas.find((r) => r !== owner)!;
+    const before = new Date(Date.now() - 1000);
+    const data = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    await publish(other, topic.name, data);
+    assert.deepEqual((await pullAndAck(owner, other, sub.name, (s) => s.size >= 10)).sort(), [...data].sort());
+    // Seek back through the replica that does not serve it: everything comes again, through either.
+    const sc = subscriberClientFor(other);
+    try {
+      await sc.seek({ subscription: sub.name, time: { seconds: Math.floor(before.getTime() / 1000) } });
+      await sc.updateSubscription({ subscription: { name: sub.name, ackDeadlineSeconds: 42 }, updateMask: { paths: ['ack_deadline_seconds'] } });
+    } finally {
+      await sc.close();
+    }
+    const again = await pullAndAck(other, owner, sub.name, (s) => s.size >= 10);
+    assert.deepEqual([...new Set(again)].sort(), [...data].sort());
+    const co = clientFor(owner);
+    try {
+      const [meta] = await co.subscription(sub.name).getMetadata();
+      assert.equal(meta.ackDeadlineSeconds, 42);
+    } finally {
+      await co.close();
+    }
+  } finally {
+    await ca.close();
+  }
+});
