@@ -17,7 +17,7 @@ import { listenerPorts, makePki, secureBrokerOverrides, SECURE_LISTENERS, type K
 import { subjectDn } from '../../broker-image/src/security/principal.ts';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Socket } from 'node:net';
-import { clientSecurity, connectTransport, saslLogin, type SendRequest } from '../../broker-image/src/security/client-security.ts';
+import { clientSecurity, connectTransport, interBrokerClientSecurity, saslLogin, type SendRequest } from '../../broker-image/src/security/client-security.ts';
 import { decodeResponse, encodeRequest } from '../../broker-image/src/protocol/codec.ts';
 import { FrameDecoder } from '../../broker-image/src/protocol/framing.ts';
 
@@ -330,6 +330,22 @@ test('the tools\' client: Kafka client properties → TLS and SASL login (PLAIN,
       if (sec.sasl) await saslLogin(send, sec.sasl);
       const md = await send(3, 12, { topics: [], allowAutoTopicCreation: false });
       assert.equal(md.brokers[0].port, ports[listener], `${listener}: the broker's address on this listener`);
+    } finally {
+      socket.destroy();
+    }
+  }
+  // What a broker uses to reach another broker's listener, made from the broker's own config.
+  const overrides = new Map(Object.entries(secureBrokerOverrides(pki, PLAIN_USERS)));
+  // The broker's own certificate is server-only here; give its MTLS listener one it may also present as a client.
+  overrides.set('listener.name.mtls.ssl.keystore.certificate.chain', aliceCert.cert);
+  overrides.set('listener.name.mtls.ssl.keystore.key', aliceCert.key);
+  for (const listener of ['SASL_SSL', 'MTLS'] as const) {
+    const sec = interBrokerClientSecurity(overrides, { name: listener, securityProtocol: listener === 'MTLS' ? 'SSL' : listener });
+    const socket = await connectTransport('127.0.0.1', ports[listener]!, sec);
+    try {
+      const send = requester(socket);
+      if (sec.sasl) await saslLogin(send, sec.sasl);
+      assert.ok((await send(3, 12, { topics: [], allowAutoTopicCreation: false })).brokers.length === 1, listener);
     } finally {
       socket.destroy();
     }

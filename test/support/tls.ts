@@ -97,7 +97,9 @@ export type SecureListener = (typeof SECURE_LISTENERS)[number];
  */
 export function secureBrokerOverrides(pki: TestPki, plainUsers: Record<string, string>): Record<string, string> {
   const listeners = SECURE_LISTENERS.map((l) => `${l}://127.0.0.1:0`).join(',');
-  const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+  // username/password: the broker's own credentials on the listener (inter-broker), as in Kafka.
+  const [self, selfPassword] = Object.entries(plainUsers)[0] ?? ['', ''];
+  const jaas = `org.apache.kafka.common.security.plain.PlainLoginModule required username="${self}" password="${selfPassword}" ` +
     Object.entries(plainUsers).map(([u, p]) => `user_${u}="${p}"`).join(' ') + ';';
   return {
     listeners,

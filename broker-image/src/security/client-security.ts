@@ -130,3 +130,29 @@ export async function saslLogin(send: SendRequest, sasl: NonNullable<ClientSecur
   const expected = serverSignature(hash, credentialFromSaltedPassword(hash, salted, Buffer.alloc(0), iterations).serverKey, authMessage);
   if (serverFinal !== `v=${expected.toString('base64')}`) throw new Error('SASL authentication failed: the broker\'s SCRAM signature does not match');
 }
+
+/**
+ * How this broker connects to another broker's inter-broker listener, from its
+ * own config, as Kafka does: TLS trusting ssl.truststore.*, presenting its own
+ * keystore (for ssl.client.auth); SASL with sasl.mechanism.inter.broker.protocol
+ * (default PLAIN here; GSSAPI in Kafka) and the username/password options of
+ * the listener's JAAS line for that mechanism.
+ */
+export function interBrokerClientSecurity(raw: Map<string, string>, listener: { name: string; securityProtocol: SecurityProtocol }): ClientSecurity {
+  const get = (key: string) => raw.get(`listener.name.${listener.name.toLowerCase()}.${key}`) ?? raw.get(key);
+  const props = new Map<string, string>([['security.protocol', listener.securityProtocol]]);
+  const copy = (from: string, to = from) => {
+    const v = get(from);
+    if (v) props.set(to, v);
+  };
+  for (const k of ['ssl.truststore.location', 'ssl.truststore.certificates', 'ssl.keystore.location', 'ssl.keystore.certificate.chain', 'ssl.keystore.key', 'ssl.key.password']) copy(k);
+  if (get('ssl.keystore.type')?.toUpperCase() === 'PKCS12') props.delete('ssl.keystore.location');
+  if (listener.securityProtocol === 'SASL_PLAINTEXT' || listener.securityProtocol === 'SASL_SSL') {
+    const mechanism = (raw.get('sasl.mechanism.inter.broker.protocol') ?? 'PLAIN').toUpperCase();
+    props.set('sasl.mechanism', mechanism);
+    const jaas = get(`${mechanism.toLowerCase()}.sasl.jaas.config`) ?? raw.get('sasl.jaas.config');
+    if (!jaas) throw new Error(`inter-broker listener ${listener.name}: no JAAS config with username/password for ${mechanism} (listener.name.${listener.name.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config)`);
+    props.set('sasl.jaas.config', jaas);
+  }
+  return clientSecurity(props);
+}
