@@ -76,7 +76,7 @@ async function answered(a: Attacker): Promise<boolean> {
   return a.received > 0;
 }
 
-test('the limits close idle, half-open, trickling and oversize connections while a real client works', async () => {
+test('the limits close idle, half-open, trickling and oversize connections while a real client works', async (t) => {
   // 300 idle sockets from one address, each asking ApiVersions once.
   const idle = await Promise.all(Array.from({ length: 300 }, () => attack(ports.PLAINTEXT!, '127.0.0.2')));
   for (const a of idle) a.socket.write(API_VERSIONS);
@@ -134,6 +134,8 @@ test('the limits close idle, half-open, trickling and oversize connections while
     for (const a of [...idle, ...halfOpen, ...loris, ...oversize, sasl]) a.socket.destroy();
   }
 
+  t.diagnostic(`idle sockets answered/refused: ${answers.filter(Boolean).length}/${answers.filter((a) => !a).length}; ` +
+    `unauthenticated frame cut after ${(streamed / 1024 / 1024).toFixed(1)} MiB sent (kernel buffers included); broker peak RSS ${broker.peakRssKb()} kB`);
   // And the broker still serves a new client after all of that.
   const r = await runOk(KCAT, ['-b', broker.bootstrap, '-X', 'broker.address.family=v4', '-L', '-J'], { timeoutMs: 30_000 });
   assert.equal(JSON.parse(r.stdout).brokers.length, 1);
