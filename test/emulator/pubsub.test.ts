@@ -493,3 +493,33 @@ test('schemas over REST: create, validate a message, an Avro BINARY topic that r
   assert.equal((await rest(emu, 'DELETE', `projects/test/schemas/${id}`)).status, 200);
   assert.equal((await rest(emu, 'GET', `projects/test/schemas/${id}`)).status, 404);
 });
+
+test('partitions added to a subscribed topic (with Kafka) are picked up: records produced to them reach the subscription', async () => {
+  const [topic] = await client.createTopic(unique('grow'));
+  const [sub] = await topic.createSubscription(unique('sub'));
+  const id = topic.name.split('/').pop()!;
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await admin.connect();
+  await producer.connect();
+  try {
+    await admin.createPartitions({ topicPartitions: [{ topic: id, count: 3 }] });
+    await producer.send({ topic: id, messages: [0, 1, 2].map((p) => ({ partition: p, value: `on-${p}` })) });
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+  const sc = subscriberClientFor(emu);
+  const seen = new Set<string>();
+  try {
+    await waitFor('a record from each partition', async () => {
+      const [res] = await sc.pull({ subscription: sub.name, maxMessages: 10, returnImmediately: true });
+      for (const m of res.receivedMessages ?? []) seen.add(Buffer.from(m.message!.data as Uint8Array).toString());
+      if (res.receivedMessages?.length) await sc.acknowledge({ subscription: sub.name, ackIds: res.receivedMessages.map((m) => m.ackId!) });
+      return seen.size === 3;
+    }, 60_000, 300);
+  } finally {
+    await sc.close();
+  }
+  assert.deepEqual([...seen].sort(), ['on-0', 'on-1', 'on-2']);
+});

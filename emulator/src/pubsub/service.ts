@@ -109,6 +109,8 @@ export class PubsubService {
   #topicCache = new Map<string, { n: number; at: number }>();
   #rr = 0;
   #sweeper: NodeJS.Timeout | null = null;
+  #partitionWatch: NodeJS.Timeout | null = null;
+  #orphanChecks = 0;
   readonly replica: ReplicaOptions;
   readonly peers = new Peers();
   #membership: Membership | null = null;
@@ -171,6 +173,28 @@ export class PubsubService {
     this.store.onChange((key, value) => this.#changed(key, value));
     this.#sweeper = setInterval(() => this.#sweep(), 100);
     this.#sweeper.unref();
+    this.#partitionWatch = setInterval(() => void this.#watchPartitions().catch(() => {}), 5000);
+    this.#partitionWatch.unref();
+  }
+
+  /**
+   * A subscribed topic with partitions nobody serves (it got more partitions, or an
+   * owner vanished without a rebalance) for two checks in a row: join again, so the
+   * leader assigns them.
+   */
+  async #watchPartitions(): Promise<void> {
+    if (!this.#membership || this.#closed || this.#suspended) return;
+    let orphans = 0;
+    for (const t of this.#groupTopics()) {
+      const n = (await this.#partitionsOf(t, true)) ?? 0;
+      for (let p = 0; p < n; p++) if (this.ownerOf(t, p) === null) orphans++;
+    }
+    this.#orphanChecks = orphans > 0 ? this.#orphanChecks + 1 : 0;
+    if (this.#orphanChecks >= 2 && !this.#suspended) {
+      this.#orphanChecks = 0;
+      this.log.info({ partitions: orphans }, 'subscribed partitions without an owner; rebalancing');
+      await this.#membership.rejoin();
+    }
   }
 
   /** Joins the replicas' group (after the listener is up: the others may forward at once). */
@@ -182,6 +206,7 @@ export class PubsubService {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
+    if (this.#partitionWatch) clearInterval(this.#partitionWatch);
     for (const p of this.pushSinks.values()) p.close();
     await Promise.allSettled([...this.subs.values()].map((s) => s.close()));
     await this.store.drain().catch(() => {});

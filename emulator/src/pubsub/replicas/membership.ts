@@ -63,6 +63,8 @@ export class Membership {
       heartbeatInterval: Math.max(100, Math.floor(timeout / 5)),
       retries: 10,
       retryDelay: 300,
+      // The leader assigns from its cached metadata: keep it fresh so new partitions count.
+      metadataMaxAge: 1000,
       protocols: [{ name: 'tributary-pubsub', version: 0, metadata: Buffer.from(opts.instanceId) }],
       partitionAssigner: (_current, members, _topics, metadata) =>
         assignPartitions(members as Map<string, MemberSubscription>, (t) => metadata.topics.get(t)?.partitionsCount ?? 0, opts.currentOwner),
@@ -106,6 +108,11 @@ export class Membership {
     for (const t of this.#topics) if (!next.has(t)) this.#consumer.topics.untrack(t);
     for (const t of next) if (!this.#topics.has(t)) this.#consumer.topics.track(t);
     this.#topics = next;
+    return this.#join();
+  }
+
+  /** Joins again with the same topics (e.g. a topic got more partitions: the leader assigns them). */
+  rejoin(): Promise<void> {
     return this.#join();
   }
 
