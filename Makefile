@@ -159,3 +159,9 @@ TEST_FILES_REPLICATION := $(shell find test/replication -name '*.test.ts' 2>/dev
 .PHONY: test-replication
 test-replication: deps k8s-build
 	$(NODE) --test --test-concurrency=1 --test-reporter=spec $(TEST_FILES_REPLICATION)
+
+## bench-cluster (issue 7): 3 brokers (etcd, rf=3, min.insync.replicas=2) beside a single broker (rf=1) in one run:
+## producer-perf-test acks=1 vs acks=all (records/s, p99), leader failover (kill -9 and SIGTERM → first acks=all produce).
+.PHONY: bench-cluster
+bench-cluster: deps
+	$(NODE) bench/cluster/run.ts
